@@ -1,0 +1,158 @@
+/*
+ * lock.h — the lock rules of lockfs over a typed_diskcache store.
+ *
+ * Every function decides one operation in one write transaction (or a plain
+ * read), independent of how a caller waits: a caller that gets -EBUSY
+ * decides for itself whether to queue, retry or give up.  Return values are
+ * 0 or a negative errno:
+ *   -EBUSY   the lock is held by someone else (or, with LOCK_REENTER_ONLY, free)
+ *   -EEXIST  the key holds live data that is not a lock (or O_EXCL found it held)
+ *   -ENOENT  there is no held lock by that name
+ *   -EPERM   the caller may not do this to someone else's lock
+ *   -ESTALE  compare-and-release found another generation
+ *   -EAGAIN  the database is busy: nothing happened, try again
+ * A refused operation changes nothing.  Nothing here prints.
+ */
+#ifndef LOCKFS_LOCK_H
+#define LOCKFS_LOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "caller.h"
+#include "policy.h"
+#include "store.h"
+
+#define LOCK_OWNER_MAX 128
+
+/* Everything lockfs shows about a held lock. */
+struct lock_info {
+	int64_t id;
+	char owner[LOCK_OWNER_MAX]; /* "" for a SyncLock (owner unknown) */
+	int64_t count;
+	bool made_by_lockfs; /* a valid lockfs_holder row: generation and holder apply */
+	struct store_holder holder;
+	double acquired; /* store_time */
+	bool expires;
+	double expire_time;
+	char *tags; /* sorted, comma-separated, "" for none; see lock_info_clear */
+};
+
+/* What an acquisition got. */
+struct lock_grant {
+	int64_t count;      /* the hold count after it */
+	int64_t generation; /* the lock's generation (0 when not made by lockfs) */
+	bool fresh;         /* true when it took a free lock */
+};
+
+/* A waiter to hand a released lock to, in the same transaction. */
+struct lock_successor {
+	const struct caller *who;
+	const struct policy *policy;
+};
+
+enum lock_outcome_kind {
+	LOCK_DECREMENTED, /* the owner's count went down; still held */
+	LOCK_RELEASED,    /* the row is gone */
+	LOCK_HANDED_OVER, /* the successor holds it now */
+};
+
+struct lock_outcome {
+	enum lock_outcome_kind kind;
+	bool broken;       /* released by a permitted caller who was not the owner */
+	int64_t count;     /* count left (DECREMENTED) */
+	int64_t generation; /* the successor's generation (HANDED_OVER) */
+};
+
+enum lock_flags {
+	LOCK_EXCLUSIVE = 1,    /* O_EXCL: -EEXIST when held by anyone, the caller too */
+	LOCK_REENTER_ONLY = 2, /* only re-enter; a free lock is -EBUSY (others queue for it) */
+};
+
+/* Wall-clock time in seconds, as typed_diskcache stores it. */
+double lock_now(void);
+
+/*
+ * Acquire key for who: a free, expired or free-RLock row becomes
+ * (owner, 1) with a new generation; the owner's own lock gets count + 1.
+ */
+int lock_acquire(struct store *st, const char *key, const struct caller *who,
+		 const struct policy *policy, unsigned flags, struct lock_grant *grant);
+
+/*
+ * unlink: the owner lowers the count (the lock goes at 0); a permitted
+ * caller who is not the owner breaks it whatever its count; when the lock
+ * goes and next is given, next holds it instead (same transaction).
+ */
+int lock_unlink(struct store *st, const char *key, const struct caller *who,
+		const struct lock_successor *next, struct lock_outcome *outcome);
+
+/*
+ * Compare-and-release: release key (whatever its count) only if its
+ * generation is still `generation`; else -ESTALE.  Needs permission.
+ */
+int lock_release_generation(struct store *st, const char *key, const struct caller *who,
+			    int64_t generation, const struct lock_successor *next,
+			    struct lock_outcome *outcome);
+
+/*
+ * Renew: expiry = now + the policy's TTL (or none).  The owner or a
+ * permitted caller.  No write when nothing would change.
+ */
+int lock_renew(struct store *st, const char *key, const struct caller *who,
+	       const struct policy *policy);
+
+/* Set expiry to now + seconds, or clear it (has_ttl false).  Needs permission. */
+int lock_set_ttl(struct store *st, const char *key, const struct caller *who, bool has_ttl,
+		 double seconds);
+
+/* Replace the tag set with canonical tags.  Needs permission. */
+int lock_set_tags(struct store *st, const char *key, const struct caller *who, const char *tags);
+
+/* Read the lock key: 0 held (info filled), -ENOENT, -EEXIST (live other data). */
+int lock_inspect(struct store *st, const char *key, struct lock_info *info);
+
+/* Free what lock_inspect allocated. */
+void lock_info_clear(struct lock_info *info);
+
+/* Owner: same "<tgid>-<tid>" and, for a lock made by lockfs, same start time. */
+bool lock_is_owner(const struct lock_info *info, const struct caller *who);
+
+/* Permitted: root, or the lock's uid (the daemon's for a lock not made by lockfs). */
+bool lock_is_permitted(const struct lock_info *info, const struct caller *who);
+
+/*
+ * Write the status text of a lock file (one "name: value" line each) to
+ * buf.  Returns its length (which may exceed cap, as snprintf does).
+ */
+int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
+		       char *buf, size_t cap);
+
+/* Delete expired lock rows (other data stays).  Returns how many, or -errno. */
+int lock_sweep_expired(struct store *st, double now);
+
+/*
+ * Call fn for every live held lock whose key can be shown as a path.  A
+ * non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*lock_each_fn)(void *ctx, const char *key, size_t key_len, bool expires,
+			    double expire_time);
+int lock_for_each_held(struct store *st, lock_each_fn fn, void *ctx);
+
+/*
+ * mkdir: keep directory path.  -EEXIST when it is a held lock or kept
+ * already.  Directories belong to the daemon: root or its uid (-EPERM).
+ */
+int lock_mkdir(struct store *st, const char *path, const struct caller *who);
+
+/*
+ * rmdir: forget kept directory path.  -ENOTEMPTY with held locks or kept
+ * directories below, -ENOENT when not kept, -EBUSY for the root, -EPERM
+ * unless root or the daemon's uid.
+ */
+int lock_rmdir(struct store *st, const char *path, const struct caller *who);
+
+/* 1 when a held lock exists strictly below path, 0 when none, or -errno. */
+int lock_any_below(struct store *st, const char *path);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * store.h — a typed_diskcache cache directory, as lockfs reads and writes it.
+ *
+ * The store owns the SQLite connection and every SQL statement lockfs runs.
+ * It knows the typed_diskcache layout (cache, tag, cache_tag, metadata,
+ * settings, version) and lockfs's own tables (lockfs_holder, lockfs_dir,
+ * lockfs_generation); it knows nothing of lock rules, which live in lock.c.
+ *
+ * Keys are passed as UTF-8 text and pickled here.  All functions return 0
+ * (or a count) on success and a negative errno on failure; -EAGAIN always
+ * means "the database is busy, try again later", never a lock state.  A
+ * struct store is not thread-safe: callers serialise access.
+ */
+#ifndef LOCKFS_STORE_H
+#define LOCKFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Why an existing cache directory was refused (store_open returns -EINVAL). */
+enum store_refusal {
+	STORE_ACCEPTED = 0,
+	STORE_NOT_DIRECTORY, /* the cache path exists and is not a directory */
+	STORE_REMOTE_FS,     /* on NFS, SMB, 9p, FUSE...: WAL needs local memory */
+	STORE_NOT_SQLITE,    /* cache.db is not an SQLite database */
+	STORE_CORRUPT,       /* SQLite says the file is malformed */
+	STORE_FOREIGN,       /* an SQLite database that is not a typed_diskcache cache */
+	STORE_REVISION,      /* a typed_diskcache cache of another revision */
+};
+
+/* A short English phrase for a refusal, for the one-line message at the edge. */
+const char *store_refusal_text(enum store_refusal refusal);
+
+#define STORE_VALUE_MAX 512 /* longer values are never locks and are not copied */
+#define STORE_TEXT_MAX 256
+
+/* lockfs's record of who made a lock (lockfs_holder). */
+struct store_holder {
+	uint32_t uid, gid;
+	int32_t pid;
+	uint64_t start_time;
+	int64_t generation;
+	char comm[STORE_TEXT_MAX];
+	char host[STORE_TEXT_MAX];
+};
+
+/* One row of the cache table, as far as lock rules need it. */
+struct store_row {
+	int64_t id;
+	double store_time;
+	bool expires;
+	double expire_time;
+	int mode;
+	bool in_file;     /* the value lives in a file beside cache.db */
+	bool value_null;  /* value IS NULL */
+	size_t value_len; /* bytes in value; only copied when <= STORE_VALUE_MAX */
+	uint8_t value[STORE_VALUE_MAX];
+	bool has_holder; /* a lockfs_holder row whose key and store_time match */
+	struct store_holder holder;
+};
+
+/* What lockfs writes for a lock it takes (the value is (owner, count)). */
+struct store_lock {
+	const char *owner;
+	int64_t count;
+	double store_time;
+	bool expires;
+	double expire_time;
+	const char *tags; /* sorted, comma-separated; NULL or "" for none */
+	const struct store_holder *holder;
+};
+
+/* lockfs_dir: a directory made with mkdir, and its policy values as text. */
+struct store_dir {
+	char timeout[32]; /* "" when not set */
+	char ttl[32];
+	char *tags; /* NULL when not set; owned by the caller after store_dir_get */
+};
+
+/*
+ * Open the cache in dir, creating dir (mode 0700) and a new typed_diskcache
+ * cache in it when missing.  An existing cache.db is checked without being
+ * written; anything but a typed_diskcache 000_init cache is refused with
+ * -EINVAL and *refusal set.  Other failures return -errno.
+ */
+int store_open(const char *dir, struct store **out, enum store_refusal *refusal);
+
+/* Close the connection and free the store.  Accepts NULL. */
+void store_close(struct store *st);
+
+/* True when the cache's eviction_policy is not "none". */
+bool store_may_evict(const struct store *st);
+
+/* Path of cache.db (owned by the store). */
+const char *store_db_path(const struct store *st);
+
+/*
+ * The longest time, in microseconds, a statement waits inside SQLite for a
+ * busy database before it returns -EAGAIN (default 2000).
+ */
+void store_set_busy_budget(struct store *st, unsigned usec);
+
+/*
+ * Test hook: called with an increasing step number before every statement
+ * of a write transaction, COMMIT included.  NULL removes it.
+ */
+void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned step), void *ctx);
+
+/* Write transactions: BEGIN IMMEDIATE (-EAGAIN when busy), COMMIT, ROLLBACK. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/*
+ * A number that changes whenever another connection commits a change
+ * (PRAGMA data_version).
+ */
+int store_data_version(struct store *st, int64_t *version);
+
+/*
+ * Read the row of str key `key` (raw = 0), whatever its value or expiry.
+ * Returns 0, or -ENOENT when there is none.
+ */
+int store_get_row(struct store *st, const char *key, struct store_row *row);
+
+/*
+ * The tags linked to cache row id, sorted and comma-separated, in a string
+ * the caller frees.  "" when none.
+ */
+int store_get_tags(struct store *st, int64_t id, char **tags);
+
+/*
+ * Write lock over row id in place (id > 0: an UPDATE, as typed_diskcache
+ * does) or as a new row (id == 0), with its tags and holder row.  Must run
+ * in a write transaction.  Returns the row id (> 0) or -errno.
+ */
+int64_t store_put_lock(struct store *st, const char *key, int64_t id, const struct store_lock *lock);
+
+/* Set the (owner, count) value of row id.  In a write transaction. */
+int store_set_count(struct store *st, int64_t id, const char *owner, int64_t count);
+
+/* Set or clear the expiry of row id.  In a write transaction. */
+int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_time);
+
+/* Replace the tags of row id.  In a write transaction. */
+int store_set_tags(struct store *st, int64_t id, const char *tags);
+
+/* Delete row id (its tags and holder go with it).  In a write transaction. */
+int store_delete_row(struct store *st, int64_t id);
+
+/* Take the next generation (larger than every one before).  In a write transaction. */
+int store_next_generation(struct store *st, int64_t *generation);
+
+/*
+ * Call fn for every str-keyed row (raw = 0) whose key decodes; when
+ * expired_before > 0 only rows with expire_time <= expired_before.  A
+ * non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*store_row_fn)(void *ctx, const char *key, size_t key_len, const struct store_row *row);
+int store_for_each_row(struct store *st, double expired_before, store_row_fn fn, void *ctx);
+
+/* lockfs_dir: read (-ENOENT when absent), write (creating), delete. */
+int store_dir_get(struct store *st, const char *path, struct store_dir *dir);
+int store_dir_put(struct store *st, const char *path, const struct store_dir *dir);
+int store_dir_delete(struct store *st, const char *path);
+
+/*
+ * Call fn for every lockfs_dir path strictly below path ("" is the root).
+ * A non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*store_dir_fn)(void *ctx, const char *path);
+int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn, void *ctx);
+
+/* Free what store_dir_get allocated. */
+void store_dir_clear(struct store_dir *dir);
+
+#endif

@@ -1,0 +1,682 @@
+/*
+ * test_lock.c — the lock rules of SPEC §1.3–§1.4 and §2.3, cell by cell,
+ * asserted on the rows they leave; and mutual exclusion across processes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "caller.h"
+#include "helpers.h"
+#include "lock.h"
+#include "pickle.h"
+#include "store.h"
+
+struct env {
+	char *dir;
+	struct store *st;
+	sqlite3 *outside;
+	struct caller alice, alice_other_thread, bob, root;
+	struct policy plain;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	enum store_refusal why;
+
+	e->dir = make_temp_dir();
+	assert_int_equal(store_open(e->dir, &e->st, &why), 0);
+	e->outside = open_outside(e->dir);
+	caller_from_thread(gettid(), 1000, 1000, &e->alice);
+	assert_true(e->alice.tid > 0);
+	e->alice_other_thread = e->alice;
+	e->alice_other_thread.tid = e->alice.tid + 100000;
+	e->bob = e->alice;
+	e->bob.uid = e->bob.gid = 1001;
+	e->bob.tid = e->alice.tid + 200000;
+	e->root = e->alice;
+	e->root.uid = e->root.gid = 0;
+	e->root.tid = e->alice.tid + 300000;
+	e->plain.tags = "";
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	sqlite3_close(e->outside);
+	store_close(e->st);
+	remove_tree(e->dir);
+	free(e);
+	return 0;
+}
+
+/* Everything a write could touch, as text. */
+static char *snapshot(struct env *e)
+{
+	return sql_dump(e->outside,
+			"SELECT 'cache', id, hex(key), raw, store_time, access_time, expire_time, "
+			"mode, hex(value), size FROM cache "
+			"UNION ALL SELECT 'tag', id, name, 0, 0, 0, 0, 0, 0, 0 FROM tag "
+			"UNION ALL SELECT 'link', id, cache_id, tag_id, 0, 0, 0, 0, 0, 0 FROM cache_tag "
+			"UNION ALL SELECT 'holder', cache_id, hex(key), uid, store_time, pid, "
+			"start_time, generation, comm, host FROM lockfs_holder "
+			"UNION ALL SELECT 'meta', id, key, value, 0, 0, 0, 0, 0, 0 FROM metadata "
+			"UNION ALL SELECT 'gen', id, value, 0, 0, 0, 0, 0, 0, 0 FROM lockfs_generation "
+			"UNION ALL SELECT 'dir', path, timeout, ttl, tags, 0, 0, 0, 0, 0 FROM lockfs_dir");
+}
+
+static void assert_count_true(struct env *e)
+{
+	assert_int_equal(sql_int(e->outside, "SELECT value FROM metadata WHERE key = 'count'"),
+			 sql_int(e->outside, "SELECT count(*) FROM cache"));
+}
+
+/* Expect op to fail with err and leave the database exactly as it was. */
+#define assert_refused_unchanged(e, err, op)                                                   \
+	do {                                                                                   \
+		char *before_ = snapshot(e), *after_;                                          \
+		assert_int_equal((op), (err));                                                 \
+		after_ = snapshot(e);                                                          \
+		assert_string_equal(before_, after_);                                          \
+		free(before_);                                                                 \
+		free(after_);                                                                  \
+	} while (0)
+
+static int64_t count_of(struct env *e, const char *key)
+{
+	struct lock_info info;
+	int64_t n;
+
+	if (lock_inspect(e->st, key, &info) < 0)
+		return 0;
+	n = info.count;
+	lock_info_clear(&info);
+	return n;
+}
+
+/* The stored value of key, decoded. */
+static struct pickle_value stored_value(struct env *e, const char *key, uint8_t *buf, size_t cap)
+{
+	uint8_t pickled[300];
+	char sql[1024], *hex;
+	ssize_t n = pickle_encode_str(key, strlen(key), pickled, sizeof(pickled));
+	size_t len = 0;
+	struct pickle_value v;
+
+	len += (size_t)snprintf(sql, sizeof(sql), "SELECT hex(value) FROM cache WHERE key = x'");
+	for (ssize_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%02x", pickled[i]);
+	snprintf(sql + len, sizeof(sql) - len, "'");
+	hex = sql_text(e->outside, sql);
+	n = (ssize_t)hex_decode(hex, buf, cap);
+	free(hex);
+	pickle_decode(buf, (size_t)n, &v);
+	return v;
+}
+
+static void test_acquire_free_writes_an_rlock_row(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_info info;
+	struct pickle_value v;
+	uint8_t buf[300];
+	char owner[64];
+
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(g.count, 1);
+	assert_true(g.fresh);
+	assert_true(g.generation > 0);
+	v = stored_value(e, "deploy", buf, sizeof(buf));
+	caller_owner(&e->alice, owner, sizeof(owner));
+	assert_int_equal(v.kind, PICKLE_OWNER);
+	assert_int_equal(v.number, 1);
+	assert_int_equal(v.text_len, strlen(owner));
+	assert_memory_equal(v.text, owner, v.text_len);
+	assert_int_equal(sql_int(e->outside, "SELECT mode FROM cache"), 3);
+	assert_int_equal(sql_int(e->outside, "SELECT expire_time IS NULL FROM cache"), 1);
+	assert_int_equal(lock_inspect(e->st, "deploy", &info), 0);
+	assert_true(info.made_by_lockfs);
+	assert_int_equal(info.holder.uid, 1000);
+	assert_int_equal(info.holder.pid, e->alice.tgid);
+	assert_int_equal(info.holder.generation, g.generation);
+	assert_string_equal(info.holder.comm, e->alice.comm);
+	lock_info_clear(&info);
+	assert_count_true(e);
+}
+
+static void test_same_thread_reenters_and_releases_in_steps(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g1, g2;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g1), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g2), 0);
+	assert_int_equal(g2.count, 2);
+	assert_false(g2.fresh);
+	assert_int_equal(g2.generation, g1.generation);
+	assert_int_equal(count_of(e, "k"), 2);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(out.kind, LOCK_DECREMENTED);
+	assert_int_equal(out.count, 1);
+	assert_int_equal(count_of(e, "k"), 1);
+	assert_count_true(e);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(out.kind, LOCK_RELEASED);
+	assert_false(out.broken);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM lockfs_holder"), 0);
+	assert_count_true(e);
+}
+
+static void test_held_by_another_is_busy_and_unchanged(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_refused_unchanged(e, -EBUSY,
+				 lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g));
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice_other_thread,
+							 &e->plain, 0, &g));
+}
+
+static void test_exclusive_refuses_any_holder(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_EXCLUSIVE, &g), 0);
+	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->alice, &e->plain,
+							  LOCK_EXCLUSIVE, &g));
+	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->bob, &e->plain,
+							  LOCK_EXCLUSIVE, &g));
+}
+
+static void test_reenter_only_leaves_free_locks_to_the_queue(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice, &e->plain,
+							 LOCK_REENTER_ONLY, &g));
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_REENTER_ONLY, &g), 0);
+	assert_int_equal(g.count, 2);
+}
+
+static void test_live_other_data_is_eexist_and_untouched(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_outcome out;
+
+	/* A typed_diskcache semaphore: the int 2, pickled, mode 3. */
+	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, value, mode) "
+			     "VALUES (x'80059508000000000000008c04706f6f6c942e', 0, 1, 1, "
+			     "x'80054b022e', 3)");
+	assert_refused_unchanged(e, -EEXIST,
+				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, &g));
+	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "pool", &e->root, NULL, &out));
+	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "pool", &e->root, "a"));
+}
+
+static void test_expired_data_is_replaced_in_place(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	int64_t id_before;
+
+	/* Expired ordinary data ('hello', mode 2) with a tag. */
+	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, value, mode, "
+			     "expire_time) VALUES (x'8005950c000000000000008c086772656574696e67942e', "
+			     "0, 1, 1, x'68656c6c6f', 2, 2); "
+			     "INSERT INTO tag (name) VALUES ('old'); "
+			     "INSERT INTO cache_tag (cache_id, tag_id) VALUES (1, 1)");
+	id_before = sql_int(e->outside, "SELECT id FROM cache");
+	assert_int_equal(lock_acquire(e->st, "greeting", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(sql_int(e->outside, "SELECT id FROM cache"), id_before);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 0);
+	assert_int_equal(count_of(e, "greeting"), 1);
+	assert_count_true(e);
+}
+
+static void test_free_rlock_is_acquirable(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	uint8_t buf[300];
+	struct pickle_value v;
+
+	/* SyncRLock acquired then released: ('3618-3618', 0). */
+	sql_exec(e->outside,
+		 "INSERT INTO cache (key, raw, store_time, access_time, value, mode) VALUES "
+		 "(x'80059512000000000000008c0e72656c65617365642d726c6f636b942e', 0, 1, 1, "
+		 "x'80059511000000000000008c09333631382d33363138944b0086942e', 3)");
+	assert_int_equal(lock_acquire(e->st, "released-rlock", &e->bob, &e->plain, 0, &g), 0);
+	v = stored_value(e, "released-rlock", buf, sizeof(buf));
+	assert_int_equal(v.kind, PICKLE_OWNER);
+	assert_int_equal(v.number, 1);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
+	assert_count_true(e);
+}
+
+static void test_python_synclock_belongs_to_the_daemon_uid(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_info info;
+	struct lock_outcome out;
+
+	/* SyncLock().acquire(): value NULL, mode 0. */
+	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, mode) VALUES "
+			     "(x'8005950a000000000000008c066465706c6f79942e', 0, 1, 1, 0)");
+	assert_int_equal(lock_inspect(e->st, "deploy", &info), 0);
+	assert_string_equal(info.owner, "");
+	assert_int_equal(info.count, 1);
+	assert_false(info.made_by_lockfs);
+	assert_false(lock_is_owner(&info, &e->alice));
+	assert_int_equal(lock_is_permitted(&info, &e->bob), getuid() == 1001);
+	lock_info_clear(&info);
+	assert_refused_unchanged(e, -EBUSY,
+				 lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g));
+	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "deploy", &e->bob, NULL, &out));
+	assert_int_equal(lock_unlink(e->st, "deploy", &e->root, NULL, &out), 0);
+	assert_true(out.broken);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_count_true(e);
+}
+
+static void test_same_uid_breaks_whatever_the_count(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice_other_thread, NULL, &out), 0);
+	assert_int_equal(out.kind, LOCK_RELEASED);
+	assert_true(out.broken);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_count_true(e);
+}
+
+static void test_other_uid_gets_eperm_and_root_breaks(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &e->bob, NULL, &out));
+	assert_refused_unchanged(e, -EPERM, lock_set_tags(e->st, "k", &e->bob, "x"));
+	assert_refused_unchanged(e, -EPERM, lock_set_ttl(e->st, "k", &e->bob, true, 5));
+	assert_refused_unchanged(e, -EPERM, lock_renew(e->st, "k", &e->bob, &e->plain));
+	assert_refused_unchanged(e, -EPERM,
+				 lock_release_generation(e->st, "k", &e->bob, g.generation, NULL,
+							 &out));
+	assert_int_equal(lock_unlink(e->st, "k", &e->root, NULL, &out), 0);
+	assert_true(out.broken);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+}
+
+static void test_free_names_are_enoent(void **state)
+{
+	struct env *e = *state;
+	struct lock_outcome out;
+	struct lock_info info;
+
+	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "nope", &e->root, NULL, &out));
+	assert_refused_unchanged(e, -ENOENT, lock_renew(e->st, "nope", &e->root, &e->plain));
+	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "nope", &e->root, ""));
+	assert_refused_unchanged(e, -ENOENT,
+				 lock_release_generation(e->st, "nope", &e->root, 1, NULL, &out));
+	assert_int_equal(lock_inspect(e->st, "nope", &info), -ENOENT);
+}
+
+static void test_compare_and_release(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant old, now;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &old), 0);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now), 0);
+	assert_true(now.generation > old.generation);
+	assert_refused_unchanged(e, -ESTALE,
+				 lock_release_generation(e->st, "k", &e->alice, old.generation,
+							 NULL, &out));
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now), 0);
+	assert_int_equal(now.count, 2);
+	assert_int_equal(
+		lock_release_generation(e->st, "k", &e->alice, now.generation, NULL, &out), 0);
+	assert_int_equal(out.kind, LOCK_RELEASED);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_count_true(e);
+}
+
+static void test_handoff_gives_the_row_to_the_successor(void **state)
+{
+	struct env *e = *state;
+	struct policy tagged = {.has_ttl = true, .ttl = 100, .tags = "next"};
+	struct lock_successor next = {.who = &e->bob, .policy = &tagged};
+	struct lock_grant g;
+	struct lock_outcome out;
+	struct lock_info info;
+	char bob_owner[64];
+	int64_t id = 0;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	id = sql_int(e->outside, "SELECT id FROM cache");
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, &next, &out), 0);
+	assert_int_equal(out.kind, LOCK_HANDED_OVER);
+	assert_true(out.generation > g.generation);
+	assert_int_equal(sql_int(e->outside, "SELECT id FROM cache"), id);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	caller_owner(&e->bob, bob_owner, sizeof(bob_owner));
+	assert_string_equal(info.owner, bob_owner);
+	assert_int_equal(info.count, 1);
+	assert_int_equal(info.holder.uid, 1001);
+	assert_int_equal(info.holder.generation, out.generation);
+	assert_string_equal(info.tags, "next");
+	assert_true(info.expires);
+	assert_true(info.expire_time > lock_now() + 90);
+	lock_info_clear(&info);
+	assert_count_true(e);
+}
+
+static void test_renew_ttl_and_tags(void **state)
+{
+	struct env *e = *state;
+	struct policy ttl = {.has_ttl = true, .ttl = 50, .tags = "b,a"};
+	struct lock_grant g;
+	struct lock_info info;
+	double t0 = lock_now();
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &ttl, 0, &g), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_true(info.expires);
+	assert_true(info.expire_time >= t0 + 50 && info.expire_time < t0 + 60);
+	assert_string_equal(info.tags, "a,b");
+	lock_info_clear(&info);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM tag"), 2);
+
+	ttl.ttl = 500;
+	assert_int_equal(lock_renew(e->st, "k", &e->alice, &ttl), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_true(info.expire_time >= t0 + 500);
+	lock_info_clear(&info);
+
+	assert_int_equal(lock_set_ttl(e->st, "k", &e->alice_other_thread, false, 0), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_false(info.expires);
+	lock_info_clear(&info);
+	assert_int_equal(sql_int(e->outside, "SELECT expire_time IS NULL FROM cache"), 1);
+
+	assert_int_equal(lock_set_tags(e->st, "k", &e->root, "x,y"), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_string_equal(info.tags, "x,y");
+	lock_info_clear(&info);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 2);
+	assert_int_equal(lock_set_tags(e->st, "k", &e->root, ""), 0);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 0);
+	assert_count_true(e);
+}
+
+static void test_expired_lock_counts_as_free_and_is_swept(void **state)
+{
+	struct env *e = *state;
+	struct policy short_ttl = {.has_ttl = true, .ttl = 0.001, .tags = ""};
+	struct lock_grant g;
+	struct lock_info info;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &short_ttl, 0, &g), 0);
+	/* Expired ordinary data must survive the sweep. */
+	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, value, mode, "
+			     "expire_time) VALUES (x'01', 0, 1, 1, x'68656c6c6f', 2, 2)");
+	usleep(5000);
+	assert_int_equal(lock_inspect(e->st, "k", &info), -ENOENT);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_set_ttl(e->st, "k", &e->bob, true, 0.001), 0);
+	usleep(5000);
+	assert_int_equal(lock_sweep_expired(e->st, lock_now()), 1);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
+	assert_int_equal(lock_sweep_expired(e->st, lock_now()), 0);
+	assert_count_true(e);
+}
+
+static void test_reused_thread_id_is_not_the_owner(void **state)
+{
+	struct env *e = *state;
+	struct caller reborn = e->alice;
+	struct lock_grant g;
+	struct lock_outcome out;
+	struct lock_info info;
+
+	reborn.start_time = e->alice.start_time + 1;
+	reborn.uid = 1001; /* another user got the recycled thread id */
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_true(lock_is_owner(&info, &e->alice));
+	assert_false(lock_is_owner(&info, &reborn));
+	lock_info_clear(&info);
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &reborn, &e->plain, 0, &g));
+	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &reborn, NULL, &out));
+}
+
+static void test_pid_zero_is_never_an_owner(void **state)
+{
+	struct env *e = *state;
+	struct caller hidden, hidden_again;
+	struct lock_grant g;
+	struct lock_info info;
+
+	caller_from_thread(0, 1000, 1000, &hidden);
+	hidden_again = hidden;
+	assert_int_equal(hidden.tid, 0);
+	assert_int_equal(lock_acquire(e->st, "k", &hidden, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
+	assert_false(lock_is_owner(&info, &hidden));
+	lock_info_clear(&info);
+	assert_refused_unchanged(e, -EBUSY,
+				 lock_acquire(e->st, "k", &hidden_again, &e->plain, 0, &g));
+}
+
+static void test_python_rlock_owner_matches_without_start_time(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	char owner[64], sql[512], hex[256];
+	uint8_t value[128];
+	ssize_t n;
+	size_t len = 0;
+
+	/* SyncRLock held by this very thread, written by typed_diskcache (no holder row). */
+	caller_owner(&e->alice, owner, sizeof(owner));
+	n = pickle_encode_owner(owner, strlen(owner), 1, value, sizeof(value));
+	for (ssize_t i = 0; i < n; i++)
+		len += (size_t)snprintf(hex + len, sizeof(hex) - len, "%02x", value[i]);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO cache (key, raw, store_time, access_time, value, mode) VALUES "
+		 "(x'8005950b000000000000008c076e696768746c79942e', 0, 1, 1, x'%s', 3)",
+		 hex);
+	sql_exec(e->outside, sql);
+	assert_int_equal(lock_acquire(e->st, "nightly", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(g.count, 2);
+	assert_int_equal(g.generation, 0);
+}
+
+static void test_directories(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_mkdir(e->st, "jobs", &e->root), 0);
+	assert_refused_unchanged(e, -EEXIST, lock_mkdir(e->st, "jobs", &e->root));
+	assert_refused_unchanged(e, -EPERM, lock_mkdir(e->st, "other", &e->bob));
+	assert_int_equal(lock_mkdir(e->st, "jobs/nested", &e->root), 0);
+	assert_refused_unchanged(e, -ENOTEMPTY, lock_rmdir(e->st, "jobs", &e->root));
+	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_any_below(e->st, "jobs"), 1);
+	assert_int_equal(lock_any_below(e->st, "job"), 0);
+	assert_refused_unchanged(e, -ENOTEMPTY, lock_rmdir(e->st, "jobs/nested", &e->root));
+	assert_refused_unchanged(e, -EPERM, lock_rmdir(e->st, "jobs/nested", &e->bob));
+	assert_int_equal(lock_unlink(e->st, "jobs/nested/1", &e->alice, NULL, &out), 0);
+	assert_int_equal(lock_rmdir(e->st, "jobs/nested", &e->root), 0);
+	assert_int_equal(lock_rmdir(e->st, "jobs", &e->root), 0);
+	assert_refused_unchanged(e, -ENOENT, lock_rmdir(e->st, "jobs", &e->root));
+	assert_refused_unchanged(e, -EBUSY, lock_rmdir(e->st, "", &e->root));
+	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g), 0);
+	assert_refused_unchanged(e, -EEXIST, lock_mkdir(e->st, "held", &e->root));
+}
+
+static void test_status_text(void **state)
+{
+	struct env *e = *state;
+	struct policy ttl = {.has_ttl = true, .ttl = 60, .tags = "ci,prod"};
+	struct lock_grant g;
+	struct lock_info info;
+	char text[1024], line[128];
+	int len;
+
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &ttl, 0, &g), 0);
+	assert_int_equal(lock_inspect(e->st, "deploy", &info), 0);
+	len = lock_format_status("deploy", &info, 2, text, sizeof(text));
+	assert_int_equal(len, (int)strlen(text));
+	assert_non_null(strstr(text, "key: deploy\n"));
+	snprintf(line, sizeof(line), "\nowner: %d-%d\n", e->alice.tgid, e->alice.tid);
+	assert_non_null(strstr(text, line));
+	assert_non_null(strstr(text, "\ncount: 1\n"));
+	snprintf(line, sizeof(line), "\ngeneration: %lld\n", (long long)g.generation);
+	assert_non_null(strstr(text, line));
+	assert_non_null(strstr(text, "\nacquired: 20"));
+	assert_non_null(strstr(text, "Z\nexpires: 20"));
+	assert_non_null(strstr(text, "\ntags: ci,prod\n"));
+	assert_non_null(strstr(text, "\nwaiters: 2\n"));
+	assert_non_null(strstr(text, "\nuid: 1000\n"));
+	lock_info_clear(&info);
+}
+
+/* --- mutual exclusion across processes --------------------------------- */
+
+#define WORKERS 8
+#define ROUNDS 500
+
+static void worker(const char *dir, const char *counter_path)
+{
+	struct store *st;
+	enum store_refusal why;
+	struct caller me;
+	struct policy plain = {.tags = ""};
+
+	if (store_open(dir, &st, &why) < 0)
+		_exit(2);
+	caller_from_thread(gettid(), getuid(), getgid(), &me);
+	for (int i = 0; i < ROUNDS; i++) {
+		struct lock_grant g;
+		struct lock_outcome out;
+		char buf[32] = {0};
+		int fd, rc;
+
+		while ((rc = lock_acquire(st, "counter", &me, &plain, 0, &g)) == -EBUSY ||
+		       rc == -EAGAIN)
+			usleep(20);
+		if (rc < 0 || g.count != 1)
+			_exit(3);
+		fd = open(counter_path, O_RDWR);
+		if (fd < 0 || pread(fd, buf, sizeof(buf) - 1, 0) < 0)
+			_exit(4);
+		snprintf(buf, sizeof(buf), "%d\n", atoi(buf) + 1);
+		if (pwrite(fd, buf, strlen(buf), 0) < 0)
+			_exit(5);
+		close(fd);
+		while ((rc = lock_unlink(st, "counter", &me, NULL, &out)) == -EAGAIN)
+			usleep(20);
+		if (rc < 0 || out.kind != LOCK_RELEASED)
+			_exit(6);
+	}
+	store_close(st);
+	_exit(0);
+}
+
+static void test_eight_processes_count_to_4000(void **state)
+{
+	struct env *e = *state;
+	char counter_path[4096];
+	pid_t pids[WORKERS];
+	size_t len;
+	uint8_t *text;
+
+	snprintf(counter_path, sizeof(counter_path), "%s/counter", e->dir);
+	write_file(counter_path, "0\n", 2);
+	for (int i = 0; i < WORKERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0)
+			worker(e->dir, counter_path);
+	}
+	for (int i = 0; i < WORKERS; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	text = read_file(counter_path, &len);
+	text[len] = '\0';
+	assert_int_equal(atoi((char *)text), WORKERS * ROUNDS);
+	free(text);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_int_equal(sql_int(e->outside, "SELECT value FROM lockfs_generation"),
+			 WORKERS * ROUNDS);
+	assert_count_true(e);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_acquire_free_writes_an_rlock_row),
+		T(test_same_thread_reenters_and_releases_in_steps),
+		T(test_held_by_another_is_busy_and_unchanged),
+		T(test_exclusive_refuses_any_holder),
+		T(test_reenter_only_leaves_free_locks_to_the_queue),
+		T(test_live_other_data_is_eexist_and_untouched),
+		T(test_expired_data_is_replaced_in_place),
+		T(test_free_rlock_is_acquirable),
+		T(test_python_synclock_belongs_to_the_daemon_uid),
+		T(test_same_uid_breaks_whatever_the_count),
+		T(test_other_uid_gets_eperm_and_root_breaks),
+		T(test_free_names_are_enoent),
+		T(test_compare_and_release),
+		T(test_handoff_gives_the_row_to_the_successor),
+		T(test_renew_ttl_and_tags),
+		T(test_expired_lock_counts_as_free_and_is_swept),
+		T(test_reused_thread_id_is_not_the_owner),
+		T(test_pid_zero_is_never_an_owner),
+		T(test_python_rlock_owner_matches_without_start_time),
+		T(test_directories),
+		T(test_status_text),
+		T(test_eight_processes_count_to_4000),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
