@@ -15,6 +15,7 @@
 #include "pickle.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,7 @@ static int finish(struct store *st, int rc)
 
 /* Write a fresh (owner, 1) lock for who over row id (0: a new row). */
 static int take(struct store *st, const char *key, int64_t id, const struct caller *who,
-		const struct policy *policy, double now, int64_t *generation)
+		const struct policy *policy, double now, struct lock_grant *grant)
 {
 	struct store_holder holder = {0};
 	char owner[CALLER_OWNER_MAX];
@@ -156,14 +157,19 @@ static int take(struct store *st, const char *key, int64_t id, const struct call
 	int64_t rc;
 
 	caller_owner(who, owner, sizeof(owner));
-	rc = store_next_generation(st, generation);
+	rc = store_next_generation(st, &grant->generation);
 	if (rc < 0)
 		return (int)rc;
+	grant->count = 1;
+	grant->fresh = true;
+	grant->acquired = now;
+	grant->expires = lock.expires;
+	grant->expire_time = lock.expire_time;
 	holder.uid = who->uid;
 	holder.gid = who->gid;
 	holder.pid = who->tgid;
 	holder.start_time = who->start_time;
-	holder.generation = *generation;
+	holder.generation = grant->generation;
 	snprintf(holder.comm, sizeof(holder.comm), "%s", who->comm);
 	if (gethostname(holder.host, sizeof(holder.host) - 1) < 0)
 		holder.host[0] = '\0';
@@ -195,15 +201,15 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		rc = store_set_count(st, lr.row.id, lr.owner, lr.count + 1);
 		grant->count = lr.count + 1;
 		grant->generation = lr.row.has_holder ? lr.row.holder.generation : 0;
+		grant->acquired = lr.row.store_time;
+		grant->expires = lr.row.expires;
+		grant->expire_time = lr.row.expire_time;
 		return finish(st, rc);
 	case ROW_ABSENT:
 	case ROW_FREE:
 		if (flags & LOCK_REENTER_ONLY)
 			return finish(st, -EBUSY);
-		rc = take(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, policy, now,
-			  &grant->generation);
-		grant->count = 1;
-		grant->fresh = true;
+		rc = take(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, policy, now, grant);
 		return finish(st, rc);
 	}
 	return finish(st, -EINVAL);
@@ -216,7 +222,7 @@ static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 	if (next) {
 		outcome->kind = LOCK_HANDED_OVER;
 		return take(st, key, lr->row.id, next->who, next->policy, now,
-			    &outcome->generation);
+			    &outcome->successor);
 	}
 	outcome->kind = LOCK_RELEASED;
 	return store_delete_row(st, lr->row.id);
@@ -237,9 +243,10 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		return finish(st, rc);
 	if (lr.class != ROW_HELD)
 		return finish(st, -ENOENT);
+	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
+	outcome->count = lr.count;
 	if (row_owned_by(&lr, who) && lr.count > 1) {
 		outcome->kind = LOCK_DECREMENTED;
-		outcome->count = lr.count - 1;
 		return finish(st, store_set_count(st, lr.row.id, lr.owner, lr.count - 1));
 	}
 	if (!row_permits(&lr, who))
@@ -268,6 +275,8 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 		return finish(st, -EPERM);
 	if (!lr.row.has_holder || lr.row.holder.generation != generation)
 		return finish(st, -ESTALE);
+	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
+	outcome->count = lr.count;
 	outcome->broken = !row_owned_by(&lr, who);
 	return finish(st, let_go(st, key, &lr, next, now, outcome));
 }
@@ -376,40 +385,50 @@ static void format_iso(double t, char *out, size_t cap)
 	snprintf(out, cap, "%.24s.%03uZ", date, millis);
 }
 
+/* snprintf at *len, keeping the full length when the buffer is too small. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(*len < cap ? buf + *len : NULL, *len < cap ? cap - *len : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
 int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
 		       char *buf, size_t cap)
 {
-	char acquired[48], expires[48];
-	FILE *f = fmemopen(buf, cap, "w");
-	long len;
+	char when[48];
+	size_t len = 0;
 
-	if (!f)
-		return -ENOMEM;
-	format_iso(info->acquired, acquired, sizeof(acquired));
-	fprintf(f, "key: %s\n", key);
+	if (cap)
+		buf[0] = '\0';
+	append(buf, cap, &len, "key: %s\n", key);
 	if (info->owner[0])
-		fprintf(f, "owner: %s\n", info->owner);
-	fprintf(f, "count: %lld\n", (long long)info->count);
+		append(buf, cap, &len, "owner: %s\n", info->owner);
+	append(buf, cap, &len, "count: %lld\n", (long long)info->count);
 	if (info->made_by_lockfs)
-		fprintf(f, "generation: %lld\n", (long long)info->holder.generation);
-	fprintf(f, "acquired: %s\n", acquired);
+		append(buf, cap, &len, "generation: %lld\n", (long long)info->holder.generation);
+	format_iso(info->acquired, when, sizeof(when));
+	append(buf, cap, &len, "acquired: %s\n", when);
 	if (info->expires) {
-		format_iso(info->expire_time, expires, sizeof(expires));
-		fprintf(f, "expires: %s\n", expires);
+		format_iso(info->expire_time, when, sizeof(when));
+		append(buf, cap, &len, "expires: %s\n", when);
 	}
 	if (info->tags && info->tags[0])
-		fprintf(f, "tags: %s\n", info->tags);
+		append(buf, cap, &len, "tags: %s\n", info->tags);
 	if (waiters)
-		fprintf(f, "waiters: %u\n", waiters);
+		append(buf, cap, &len, "waiters: %u\n", waiters);
 	if (info->made_by_lockfs) {
-		fprintf(f, "uid: %u\n", (unsigned)info->holder.uid);
-		fprintf(f, "pid: %d\n", (int)info->holder.pid);
-		fprintf(f, "comm: %s\n", info->holder.comm);
-		fprintf(f, "host: %s\n", info->holder.host);
+		append(buf, cap, &len, "uid: %u\n", (unsigned)info->holder.uid);
+		append(buf, cap, &len, "pid: %d\n", (int)info->holder.pid);
+		append(buf, cap, &len, "comm: %s\n", info->holder.comm);
+		append(buf, cap, &len, "host: %s\n", info->holder.host);
 	}
-	fflush(f);
-	len = ftell(f);
-	fclose(f);
 	return (int)len;
 }
 

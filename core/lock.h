@@ -43,6 +43,9 @@ struct lock_grant {
 	int64_t count;      /* the hold count after it */
 	int64_t generation; /* the lock's generation (0 when not made by lockfs) */
 	bool fresh;         /* true when it took a free lock */
+	double acquired;    /* the row's store_time */
+	bool expires;
+	double expire_time;
 };
 
 /* A waiter to hand a released lock to, in the same transaction. */
@@ -59,9 +62,10 @@ enum lock_outcome_kind {
 
 struct lock_outcome {
 	enum lock_outcome_kind kind;
-	bool broken;       /* released by a permitted caller who was not the owner */
-	int64_t count;     /* count left (DECREMENTED) */
-	int64_t generation; /* the successor's generation (HANDED_OVER) */
+	bool broken;                     /* released by a permitted caller who was not the owner */
+	char owner[LOCK_OWNER_MAX];      /* the owner before ("" for a SyncLock) */
+	int64_t count;                   /* count before */
+	struct lock_grant successor;     /* HANDED_OVER: what the successor got */
 };
 
 enum lock_flags {
@@ -123,7 +127,8 @@ bool lock_is_permitted(const struct lock_info *info, const struct caller *who);
 
 /*
  * Write the status text of a lock file (one "name: value" line each) to
- * buf.  Returns its length (which may exceed cap, as snprintf does).
+ * buf, NUL-terminated.  Returns its full length, which may exceed cap - 1
+ * (as snprintf does); buf may be NULL when cap is 0.
  */
 int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
 		       char *buf, size_t cap);

@@ -1,0 +1,133 @@
+/*
+ * lockfs.h — the daemon's state, shared by its modules.
+ *
+ * One mutex (lockfs.lock) guards everything here: the store connection, the
+ * inode table, the directory tree and the waiting requests.  It is taken by
+ * the FUSE loop thread for each request, by the watch thread for its
+ * periodic work, and by FUSE interrupt callbacks.  Nothing waits while
+ * holding it except SQLite's short busy steps (a few milliseconds at most).
+ *
+ * Lock order: libfuse's request lock (held around interrupt callbacks) ->
+ * lockfs.lock -> libfuse's session lock (taken by fuse_reply_*).  So
+ * fuse_req_interrupt_func, which takes the request lock, is never called
+ * with lockfs.lock held.
+ */
+#ifndef LOCKFS_LOCKFS_H
+#define LOCKFS_LOCKFS_H
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "caller.h"
+#include "lock.h"
+#include "nodes.h"
+#include "notify.h"
+#include "policy.h"
+#include "store.h"
+#include "tree.h"
+#include "waitq.h"
+
+struct options {
+	char *cache_dir;
+	char *mountpoint;
+	struct policy defaults; /* --timeout, --ttl, --tag */
+	bool foreground;
+	bool debug;
+};
+
+struct lockfs {
+	pthread_mutex_t lock;
+	struct store *store;
+	struct fuse_session *session;
+	struct options opts;
+	uid_t uid; /* the daemon's: owner of directories and of locks not made by lockfs */
+	gid_t gid;
+	double started; /* wall clock: the times of directories */
+
+	struct nodes nodes;
+	struct tree tree;
+	struct waitq waitq;
+	struct notifier notifier;
+
+	int64_t data_version; /* last PRAGMA data_version seen */
+	bool expiry_known;    /* a waited or known lock expires... */
+	double next_expiry;   /* ...at this wall-clock time at the earliest */
+	bool outside_change;  /* someone else wrote: re-check waited and known keys */
+	bool stopping;
+
+	pthread_t watch_thread;
+	pthread_cond_t watch_wake;
+	bool watch_started;
+};
+
+/* A request's kind and the arguments it arrived with (copied when it waits). */
+enum op_kind {
+	OP_LOOKUP,
+	OP_GETATTR,
+	OP_SETATTR,
+	OP_OPEN,
+	OP_CREATE,
+	OP_READ,
+	OP_UNLINK,
+	OP_MKDIR,
+	OP_RMDIR,
+	OP_OPENDIR,
+	OP_GETXATTR,
+	OP_LISTXATTR,
+	OP_SETXATTR,
+	OP_REMOVEXATTR,
+};
+
+struct op {
+	enum op_kind kind;
+	fuse_req_t req;
+	uid_t uid;
+	gid_t gid;
+	pid_t tid;
+	fuse_ino_t ino; /* the target, or the parent for name operations */
+	char *name;     /* a name or an xattr name */
+	char *value;    /* setxattr's value */
+	size_t size;    /* setxattr value length; getxattr/listxattr/read buffer size */
+	off_t offset;
+	int flags; /* open flags, setattr's to_set */
+	struct stat attr;
+	struct fuse_file_info fi;
+	double arrived; /* monotonic seconds */
+};
+
+/* Monotonic seconds. */
+double lockfs_clock(void);
+
+/* The FUSE operations table (ops.c). */
+const struct fuse_lowlevel_ops *lockfs_operations(void);
+
+/*
+ * Run a pending request again (ops.c), lockfs.lock held: one that met a
+ * busy database.  It is answered and freed, queued for its lock, or left
+ * in the retry list.  p may be gone on return.
+ */
+void lockfs_retry(struct lockfs *fs, struct pending *p);
+
+/*
+ * Offer key's lock to the head of its queue (ops.c), lockfs.lock held: an
+ * acquisition on the head's behalf, answered at once when it succeeds.
+ */
+void lockfs_kick(struct lockfs *fs, const char *key);
+
+/* Start and stop the watch thread (watch.c). */
+int watch_start(struct lockfs *fs);
+void watch_stop(struct lockfs *fs);
+
+/* Wake the watch thread (lockfs.lock held). */
+void watch_poke(struct lockfs *fs);
+
+/* A waited or known lock expires at `when` (wall clock): wake then (lockfs.lock held). */
+void watch_expiry_hint(struct lockfs *fs, bool expires, double when);
+
+/* Log a line: stderr in the foreground, syslog in the background (log.c). */
+void lockfs_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lockfs_log_to_syslog(bool on);
+
+#endif

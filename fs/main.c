@@ -1,0 +1,361 @@
+/*
+ * main.c — the lockfs command: options, checks, mounting and stopping.
+ *
+ * Everything that can be refused is refused before anything is mounted:
+ * bad options (exit 2 for usage, 1 for bad values), a missing or
+ * non-directory mountpoint, an unusable cache (exit 1, one line naming the
+ * file and the reason).  On SIGTERM or SIGINT every waiting acquisition is
+ * answered ENOTCONN, then the filesystem is unmounted and lockfs exits 0.
+ */
+#include "lockfs.h"
+#include "name.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define LOCKFS_VERSION "0.1.0"
+
+enum exit_code { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
+
+struct cli {
+	char *timeout;
+	char *ttl;
+	char *tags; /* joined with ',' */
+	char *positional[2];
+	int positional_count;
+	bool foreground, debug, help, version, usage_error;
+};
+
+enum { KEY_TAG, KEY_FOREGROUND, KEY_DEBUG, KEY_HELP, KEY_VERSION };
+
+static const struct fuse_opt cli_spec[] = {
+	{"--timeout=%s", offsetof(struct cli, timeout), 0},
+	{"timeout=%s", offsetof(struct cli, timeout), 0},
+	{"--ttl=%s", offsetof(struct cli, ttl), 0},
+	{"ttl=%s", offsetof(struct cli, ttl), 0},
+	FUSE_OPT_KEY("--tag=", KEY_TAG),
+	FUSE_OPT_KEY("tag=", KEY_TAG),
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END,
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: lockfs [OPTIONS] CACHE_DIR MOUNTPOINT\n"
+		"\n"
+		"Show the locks of a typed_diskcache cache as files: creating a file acquires\n"
+		"the lock of that name, unlinking it releases it.\n"
+		"\n"
+		"  --timeout=S, -o timeout=S  how long an acquisition waits, in seconds;\n"
+		"                             0 = do not wait, inf = forever (default 10)\n"
+		"  --ttl=S, -o ttl=S          expiry of new locks in seconds, none = never\n"
+		"                             (default none)\n"
+		"  --tag=T, -o tag=T          a tag for new locks (repeatable)\n"
+		"  -f                         stay in the foreground, log to stderr\n"
+		"  -d                         debug log (implies -f)\n"
+		"  -o allow_other, ...        FUSE mount options\n"
+		"  -h, --help                 this text\n"
+		"  -V, --version              the version\n");
+}
+
+static int on_option(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct cli *cli = data;
+	const char *value;
+	char *joined;
+
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (cli->positional_count == 2) {
+			fprintf(stderr, "lockfs: unexpected argument '%s'\n", arg);
+			cli->usage_error = true;
+			return 0;
+		}
+		cli->positional[cli->positional_count++] = strdup(arg);
+		return 0;
+	case KEY_TAG:
+		value = strchr(arg, '=') + 1;
+		if (asprintf(&joined, "%s%s%s", cli->tags ? cli->tags : "", cli->tags ? "," : "",
+			     value) < 0)
+			return -1;
+		free(cli->tags);
+		cli->tags = joined;
+		return 0;
+	case KEY_FOREGROUND:
+		cli->foreground = true;
+		return 0;
+	case KEY_DEBUG:
+		cli->debug = cli->foreground = true;
+		return fuse_opt_add_arg(out, "-odebug");
+	case KEY_HELP:
+		cli->help = true;
+		return 0;
+	case KEY_VERSION:
+		cli->version = true;
+		return 0;
+	default:
+		return 1; /* a FUSE option: keep it for fuse_session_new */
+	}
+}
+
+/* Turn the option values into the mount's default policy; print what is wrong. */
+static int read_policy(const struct cli *cli, struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->timeout = 10;
+	if (cli->timeout && policy_parse_timeout(cli->timeout, strlen(cli->timeout), &p->timeout)) {
+		fprintf(stderr, "lockfs: bad timeout '%s': seconds >= 0, or inf\n", cli->timeout);
+		return -1;
+	}
+	if (cli->ttl && policy_parse_ttl(cli->ttl, strlen(cli->ttl), &p->has_ttl, &p->ttl)) {
+		fprintf(stderr, "lockfs: bad ttl '%s': seconds > 0, or none\n", cli->ttl);
+		return -1;
+	}
+	if (policy_parse_tags(cli->tags ? cli->tags : "", cli->tags ? strlen(cli->tags) : 0,
+			      &p->tags)) {
+		fprintf(stderr, "lockfs: bad tag in '%s': non-empty text of at most %d bytes\n",
+			cli->tags, TAG_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open (creating if needed) and check the cache, then close it again. */
+static int check_cache(const char *dir, char **absolute)
+{
+	enum store_refusal why;
+	struct store *st;
+	int rc = store_open(dir, &st, &why);
+
+	if (rc == -EINVAL) {
+		fprintf(stderr, "lockfs: %s%s: refused: %s\n", dir,
+			why == STORE_NOT_DIRECTORY || why == STORE_REMOTE_FS ? "" : "/cache.db",
+			store_refusal_text(why));
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "lockfs: %s/cache.db: %s\n", dir, strerror(-rc));
+		return -1;
+	}
+	if (store_may_evict(st))
+		fprintf(stderr,
+			"lockfs: warning: %s/cache.db has an eviction policy; typed_diskcache "
+			"clients may evict held locks when it grows past its size_limit\n",
+			dir);
+	store_close(st);
+	*absolute = realpath(dir, NULL);
+	if (!*absolute) {
+		fprintf(stderr, "lockfs: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_mountpoint(const char *path, char **absolute)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0) {
+		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(ENOTDIR));
+		return -1;
+	}
+	*absolute = realpath(path, NULL);
+	if (!*absolute) {
+		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Name the mount after its cache: "CACHE_DIR on MOUNTPOINT type fuse.lockfs". */
+static int add_mount_names(struct fuse_args *args, const char *cache_dir)
+{
+	char *opts = NULL;
+	int rc = fuse_opt_add_opt(&opts, "subtype=lockfs");
+	char *fsname;
+
+	if (rc == 0 && asprintf(&fsname, "fsname=%s", cache_dir) > 0) {
+		rc = fuse_opt_add_opt_escaped(&opts, fsname);
+		free(fsname);
+	}
+	if (rc == 0)
+		rc = fuse_opt_add_arg(args, "-o");
+	if (rc == 0)
+		rc = fuse_opt_add_arg(args, opts);
+	free(opts);
+	return rc;
+}
+
+static int answer_pending(void *ctx, struct hmap_link *link)
+{
+	struct lockfs *fs = ctx;
+	struct queue *queue = hmap_entry(link, struct queue, link);
+
+	/* Deciding the last entry frees the queue; this link is the current one. */
+	while (queue) {
+		struct pending *p = queue->head;
+		bool last = p == queue->tail;
+
+		if (p->state == PENDING_PARKED)
+			waitq_finish(&fs->waitq, p);
+		else
+			waitq_decide(&fs->waitq, p, -ENOTCONN);
+		if (last)
+			break;
+	}
+	return 0;
+}
+
+/* Stopping: every waiting request gets ENOTCONN (not EINTR, which programs retry). */
+static void answer_all(struct lockfs *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	fs->stopping = true;
+	hmap_for_each(&fs->waitq.queues, answer_pending, fs);
+	while (fs->waitq.retry_head)
+		waitq_decide(&fs->waitq, fs->waitq.retry_head, -ENOTCONN);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+/* Start the helper threads with the stop signals blocked, so they reach the loop. */
+static int start_threads(struct lockfs *fs)
+{
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = notifier_start(&fs->notifier, fs->session);
+	if (rc == 0)
+		rc = watch_start(fs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int serve(struct lockfs *fs, struct fuse_args *args)
+{
+	enum store_refusal why;
+	int rc, status = EXIT_BAD;
+
+	fs->session = fuse_session_new(args, lockfs_operations(), sizeof(struct fuse_lowlevel_ops),
+				       fs);
+	if (!fs->session)
+		return EXIT_USAGE; /* libfuse said which option it did not know */
+	if (fuse_set_signal_handlers(fs->session) < 0)
+		goto out_session;
+	if (fuse_session_mount(fs->session, fs->opts.mountpoint) < 0)
+		goto out_signals;
+	if (fuse_daemonize(fs->opts.foreground) < 0)
+		goto out_unmount;
+	lockfs_log_to_syslog(!fs->opts.foreground);
+	rc = store_open(fs->opts.cache_dir, &fs->store, &why);
+	if (rc < 0) {
+		lockfs_log(LOG_ERR, "%s/cache.db: %s", fs->opts.cache_dir,
+			   rc == -EINVAL ? store_refusal_text(why) : strerror(-rc));
+		goto out_unmount;
+	}
+	rc = start_threads(fs);
+	if (rc < 0) {
+		lockfs_log(LOG_ERR, "cannot start: %s", strerror(-rc));
+		goto out_threads;
+	}
+	lockfs_log(LOG_INFO, "serving %s on %s", fs->opts.cache_dir, fs->opts.mountpoint);
+	rc = fuse_session_loop(fs->session);
+	answer_all(fs);
+	status = rc == 0 ? EXIT_OK : EXIT_BAD;
+	lockfs_log(LOG_INFO, "stopped serving %s", fs->opts.mountpoint);
+out_threads:
+	watch_stop(fs);
+	notifier_stop(&fs->notifier);
+out_unmount:
+	fuse_session_unmount(fs->session);
+out_signals:
+	fuse_remove_signal_handlers(fs->session);
+out_session:
+	fuse_session_destroy(fs->session);
+	return status;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct cli cli = {0};
+	struct lockfs fs;
+	int status;
+
+	memset(&fs, 0, sizeof(fs));
+	if (fuse_opt_parse(&args, &cli, cli_spec, on_option) < 0 || cli.usage_error) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli.help) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (cli.version) {
+		printf("lockfs %s (libfuse %s, SQLite %s)\n", LOCKFS_VERSION, fuse_pkgversion(),
+		       sqlite3_libversion());
+		return EXIT_OK;
+	}
+	if (cli.positional_count != 2) {
+		fprintf(stderr, "lockfs: need CACHE_DIR and MOUNTPOINT\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (read_policy(&cli, &fs.opts.defaults) < 0 ||
+	    check_mountpoint(cli.positional[1], &fs.opts.mountpoint) < 0 ||
+	    check_cache(cli.positional[0], &fs.opts.cache_dir) < 0)
+		return EXIT_BAD;
+	fs.opts.foreground = cli.foreground;
+	fs.opts.debug = cli.debug;
+	fs.uid = geteuid();
+	fs.gid = getegid();
+	fs.started = lock_now();
+	pthread_mutex_init(&fs.lock, NULL);
+	nodes_init(&fs.nodes);
+	tree_init(&fs.tree);
+	waitq_init(&fs.waitq);
+	if (add_mount_names(&args, fs.opts.cache_dir) < 0)
+		return EXIT_BAD;
+
+	status = serve(&fs, &args);
+
+	waitq_destroy(&fs.waitq);
+	tree_destroy(&fs.tree);
+	nodes_destroy(&fs.nodes);
+	store_close(fs.store);
+	pthread_mutex_destroy(&fs.lock);
+	policy_clear(&fs.opts.defaults);
+	free(fs.opts.cache_dir);
+	free(fs.opts.mountpoint);
+	free(cli.positional[0]);
+	free(cli.positional[1]);
+	free(cli.timeout);
+	free(cli.ttl);
+	free(cli.tags);
+	fuse_opt_free_args(&args);
+	return status;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Read-only opens never acquire and never wait; O_RDONLY|O_CREAT of a free name is
+# ENOENT; an open for writing without O_CREAT of a free name is ENOENT.
+. "$(dirname "$0")/lib.sh"
+mount_lockfs --timeout=30 || exit 1
+
+is "$("$FSOP" open "$MNT/free" r)" ENOENT "O_RDONLY of a free name is ENOENT"
+is "$("$FSOP" open "$MNT/free" rc)" ENOENT "O_RDONLY|O_CREAT of a free name is ENOENT"
+is "$("$FSOP" open "$MNT/free" w)" ENOENT "O_WRONLY without O_CREAT of a free name is ENOENT"
+cat "$MNT/free" 2>/dev/null
+is $? 1 "cat of a free name fails"
+is "$(sql "SELECT count(*) FROM cache")" 0 "nothing was acquired"
+
+touch "$MNT/held"
+start=$(date +%s%N)
+out=$(setsid "$FSOP" open "$MNT/held" r + read "$MNT/held")
+elapsed=$((($(date +%s%N) - start) / 1000000))
+like "$out" "OK
+OK key: held;*" "another process reads a held lock's status"
+[ "$elapsed" -lt 10000 ]
+ok $? "reading did not wait (${elapsed} ms)"
+stat "$MNT/held" >/dev/null
+ok $? "stat of a held lock works"
+is "$(xattr "$MNT/held" user.lock.count)" 1 "reading did not change the count"
+finish
