@@ -639,6 +639,8 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 	deadline = known ? self->deadline : op->arrived + policy->timeout;
 	if ((rc != -EBUSY && rc != -EAGAIN) || (rc == -EBUSY && lockfs_clock() >= deadline)) {
 		policy_clear(&fresh_policy);
+		if (rc == -EBUSY)
+			waitq_note_failure(&fs->waitq, op->tid, key, -ETIMEDOUT, lockfs_clock());
 		fuse_reply_err(op->req, rc == -EBUSY ? ETIMEDOUT : -rc);
 		return OP_DONE;
 	}
@@ -824,6 +826,9 @@ static int run_setattr(struct lockfs *fs, struct op *op, struct pending *self,
 		char dir[KEY_MAX_BYTES + 1];
 
 		/* touch -c: renew, expiry = now + the TTL in force. */
+		rc = waitq_recent_failure(&fs->waitq, op->tid, node->path, lockfs_clock());
+		if (rc < 0)
+			return answer(fs, op, self, queued, rc);
 		dir_of(node->path, dir, sizeof(dir));
 		rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &policy);
 		if (rc == 0) {

@@ -263,8 +263,33 @@ void waitq_finish(struct waitq *q, struct pending *p)
 	waitq_free(p);
 }
 
+void waitq_note_failure(struct waitq *q, pid_t tid, const char *key, int error, double now)
+{
+	struct waitq_failure *f = &q->failures[q->next_failure++ % WAITQ_FAILURES];
+
+	f->tid = tid;
+	f->key_hash = key_hash(key);
+	f->error = error;
+	f->when = now;
+}
+
+int waitq_recent_failure(struct waitq *q, pid_t tid, const char *key, double now)
+{
+	uint64_t hash = key_hash(key);
+
+	for (unsigned i = 0; i < WAITQ_FAILURES; i++) {
+		const struct waitq_failure *f = &q->failures[i];
+
+		if (f->tid == tid && tid > 0 && f->key_hash == hash && now - f->when < 1.0)
+			return f->error;
+	}
+	return 0;
+}
+
 void waitq_decide(struct waitq *q, struct pending *p, int result)
 {
+	if (p->acquire && result == -ETIMEDOUT && p->key)
+		waitq_note_failure(q, p->tid, p->key, result, lockfs_clock());
 	untrack_request(q, p);
 	detach(q, p);
 	p->state = PENDING_DECIDED;

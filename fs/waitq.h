@@ -20,6 +20,7 @@
 
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "caller.h"
 #include "hmap.h"
@@ -61,8 +62,20 @@ struct queue {
 	unsigned waiting; /* PENDING_WAITING entries */
 };
 
+/* An acquisition that just failed, so its thread's follow-up renewal fails too. */
+struct waitq_failure {
+	pid_t tid;
+	uint64_t key_hash;
+	int error;
+	double when;
+};
+
+#define WAITQ_FAILURES 64
+
 struct waitq {
 	struct hmap queues; /* by key */
+	struct waitq_failure failures[WAITQ_FAILURES];
+	unsigned next_failure;
 	struct hmap by_req; /* pendings that hold a request */
 	struct pending *retry_head, *retry_tail;
 	unsigned waiting;      /* PENDING_WAITING entries in all queues */
@@ -123,6 +136,16 @@ void waitq_resume(struct waitq *q, struct pending *p, struct op *op);
  * Returns true when p is gone.
  */
 bool waitq_registered(struct waitq *q, struct pending *p);
+
+/*
+ * Remember that tid's acquisition of key failed with error (-errno), and ask
+ * whether it did within the last second (returns the error, or 0).  coreutils
+ * touch sets the times when its open fails; a lock's "renewal" by the very
+ * thread that failed to get it must fail the same way, or touch reports
+ * success for a lock it does not hold.
+ */
+void waitq_note_failure(struct waitq *q, pid_t tid, const char *key, int error, double now);
+int waitq_recent_failure(struct waitq *q, pid_t tid, const char *key, double now);
 
 /* Answer a decided pending's request and free it (the reply for `result`). */
 void waitq_answer(struct pending *p);

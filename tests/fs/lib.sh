@@ -150,3 +150,17 @@ xattr() { "$FSOP" getxattr "$1" "$2" | sed 's/^OK //'; }
 
 # waiters FILE: user.lock.waiters, or "" when the file is gone.
 waiters() { "$FSOP" getxattr "$1" user.lock.waiters | sed -n 's/^OK //p'; }
+
+# wait_jobs: wait for the test's background jobs (not the daemon); status of the last.
+wait_jobs() {
+	local status=0 pid
+	for pid in $(jobs -p); do
+		[ "$pid" = "$DAEMON_PID" ] && continue
+		wait "$pid"
+		status=$?
+	done
+	return $status
+}
+
+# waiters_are FILE N: user.lock.waiters of FILE is N now (use with wait_until).
+waiters_are() { [ "$(waiters "$1")" = "$2" ]; }
