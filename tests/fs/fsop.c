@@ -28,7 +28,8 @@
 static int result(int rc)
 {
 	if (rc < 0) {
-		const char *name = strerrorname_np(errno);
+		/* Linux gives ENOTSUP and EOPNOTSUPP one number; the spec says ENOTSUP. */
+		const char *name = errno == ENOTSUP ? "ENOTSUP" : strerrorname_np(errno);
 
 		printf("%s\n", name ? name : "EUNKNOWN");
 		return 1;

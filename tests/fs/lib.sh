@@ -85,7 +85,11 @@ mount_lockfs() {
 
 # unmount_lockfs: unmount (SIGTERM if the kernel refuses), wait, record the exit status.
 unmount_lockfs() {
-	[ -n "$DAEMON_PID" ] || return 0
+	if [ -z "$DAEMON_PID" ]; then
+		# A daemon that is not ours (started through mount): just unmount.
+		is_mounted && { fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -uz "$MNT"; }
+		return 0
+	fi
 	if is_mounted && ! fusermount3 -u "$MNT" 2>/dev/null; then
 		kill -TERM "$DAEMON_PID" 2>/dev/null
 	fi
