@@ -91,6 +91,8 @@ static int on_option(void *data, const char *arg, int key, struct fuse_args *out
 		return 0;
 	case KEY_TAG:
 		value = strchr(arg, '=') + 1;
+		if (!*value)
+			value = ","; /* an empty tag: refused by read_policy */
 		if (asprintf(&joined, "%s%s%s", cli->tags ? cli->tags : "", cli->tags ? "," : "",
 			     value) < 0)
 			return -1;
@@ -110,7 +112,12 @@ static int on_option(void *data, const char *arg, int key, struct fuse_args *out
 		cli->version = true;
 		return 0;
 	default:
-		return 1; /* a FUSE option: keep it for fuse_session_new */
+		if (arg[0] == '-') {
+			fprintf(stderr, "lockfs: unknown option '%s'\n", arg);
+			cli->usage_error = true;
+			return 0;
+		}
+		return 1; /* a FUSE -o option: fuse_session_new checks it */
 	}
 }
 
@@ -255,15 +262,12 @@ static int start_threads(struct lockfs *fs)
 	return rc;
 }
 
-static int serve(struct lockfs *fs, struct fuse_args *args)
+/* Mount, serve until stopped, unmount.  The session exists already. */
+static int serve(struct lockfs *fs)
 {
 	enum store_refusal why;
 	int rc, status = EXIT_BAD;
 
-	fs->session = fuse_session_new(args, lockfs_operations(), sizeof(struct fuse_lowlevel_ops),
-				       fs);
-	if (!fs->session)
-		return EXIT_USAGE; /* libfuse said which option it did not know */
 	if (fuse_set_signal_handlers(fs->session) < 0)
 		goto out_session;
 	if (fuse_session_mount(fs->session, fs->opts.mountpoint) < 0)
@@ -285,7 +289,8 @@ static int serve(struct lockfs *fs, struct fuse_args *args)
 	lockfs_log(LOG_INFO, "serving %s on %s", fs->opts.cache_dir, fs->opts.mountpoint);
 	rc = fuse_session_loop(fs->session);
 	answer_all(fs);
-	status = rc == 0 ? EXIT_OK : EXIT_BAD;
+	/* libfuse reports the stop signal as the loop's result. */
+	status = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? EXIT_OK : EXIT_BAD;
 	lockfs_log(LOG_INFO, "stopped serving %s", fs->opts.mountpoint);
 out_threads:
 	watch_stop(fs);
@@ -295,8 +300,17 @@ out_unmount:
 out_signals:
 	fuse_remove_signal_handlers(fs->session);
 out_session:
-	fuse_session_destroy(fs->session);
 	return status;
+}
+
+/* path made absolute against the working directory (it may not exist yet). */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return strdup(path);
+	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
 }
 
 int main(int argc, char *argv[])
@@ -304,6 +318,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct cli cli = {0};
 	struct lockfs fs;
+	char *named;
 	int status;
 
 	memset(&fs, 0, sizeof(fs));
@@ -326,9 +341,21 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (read_policy(&cli, &fs.opts.defaults) < 0 ||
-	    check_mountpoint(cli.positional[1], &fs.opts.mountpoint) < 0 ||
-	    check_cache(cli.positional[0], &fs.opts.cache_dir) < 0)
+	    check_mountpoint(cli.positional[1], &fs.opts.mountpoint) < 0)
 		return EXIT_BAD;
+	named = absolute_path(cli.positional[0]);
+	if (!named || add_mount_names(&args, named) < 0)
+		return EXIT_BAD;
+	free(named);
+	/* Checks every -o option before anything is created or mounted. */
+	fs.session = fuse_session_new(&args, lockfs_operations(), sizeof(struct fuse_lowlevel_ops),
+				      &fs);
+	if (!fs.session)
+		return EXIT_USAGE; /* libfuse said which option it did not know */
+	if (check_cache(cli.positional[0], &fs.opts.cache_dir) < 0) {
+		fuse_session_destroy(fs.session);
+		return EXIT_BAD;
+	}
 	fs.opts.foreground = cli.foreground;
 	fs.opts.debug = cli.debug;
 	fs.uid = geteuid();
@@ -338,11 +365,10 @@ int main(int argc, char *argv[])
 	nodes_init(&fs.nodes);
 	tree_init(&fs.tree);
 	waitq_init(&fs.waitq);
-	if (add_mount_names(&args, fs.opts.cache_dir) < 0)
-		return EXIT_BAD;
 
-	status = serve(&fs, &args);
+	status = serve(&fs);
 
+	fuse_session_destroy(fs.session);
 	waitq_destroy(&fs.waitq);
 	tree_destroy(&fs.tree);
 	nodes_destroy(&fs.nodes);
