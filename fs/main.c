@@ -25,7 +25,8 @@
 
 #define LOCKFS_VERSION "0.1.0"
 
-enum exit_code { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
+/* Exit statuses; PREPARED_DONE: --help or --version did everything. */
+enum exit_code { PREPARED_DONE = -1, EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
 
 struct cli {
 	char *timeout;
@@ -313,51 +314,58 @@ static char *absolute_path(const char *path)
 	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
 }
 
+/* Parse and check everything: 0 to go on, PREPARED_DONE, or an exit status (it printed why). */
+static int prepare(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
+{
+	char *named;
+	int rc;
+
+	if (fuse_opt_parse(args, cli, cli_spec, on_option) < 0 || cli->usage_error) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli->help) {
+		usage(stdout);
+		return PREPARED_DONE;
+	}
+	if (cli->version) {
+		printf("lockfs %s (libfuse %s, SQLite %s)\n", LOCKFS_VERSION, fuse_pkgversion(),
+		       sqlite3_libversion());
+		return PREPARED_DONE;
+	}
+	if (cli->positional_count != 2) {
+		fprintf(stderr, "lockfs: need CACHE_DIR and MOUNTPOINT\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (read_policy(cli, &fs->opts.defaults) < 0 ||
+	    check_mountpoint(cli->positional[1], &fs->opts.mountpoint) < 0)
+		return EXIT_BAD;
+	named = absolute_path(cli->positional[0]);
+	rc = named ? add_mount_names(args, named) : -1;
+	free(named);
+	if (rc < 0)
+		return EXIT_BAD;
+	/* Checks every -o option before anything is created or mounted. */
+	fs->session = fuse_session_new(args, lockfs_operations(),
+				       sizeof(struct fuse_lowlevel_ops), fs);
+	if (!fs->session)
+		return EXIT_USAGE; /* libfuse said which option it did not know */
+	if (check_cache(cli->positional[0], &fs->opts.cache_dir) < 0)
+		return EXIT_BAD;
+	fs->opts.foreground = cli->foreground;
+	fs->opts.debug = cli->debug;
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct cli cli = {0};
 	struct lockfs fs;
-	char *named;
 	int status;
 
 	memset(&fs, 0, sizeof(fs));
-	if (fuse_opt_parse(&args, &cli, cli_spec, on_option) < 0 || cli.usage_error) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (cli.help) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (cli.version) {
-		printf("lockfs %s (libfuse %s, SQLite %s)\n", LOCKFS_VERSION, fuse_pkgversion(),
-		       sqlite3_libversion());
-		return EXIT_OK;
-	}
-	if (cli.positional_count != 2) {
-		fprintf(stderr, "lockfs: need CACHE_DIR and MOUNTPOINT\n");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (read_policy(&cli, &fs.opts.defaults) < 0 ||
-	    check_mountpoint(cli.positional[1], &fs.opts.mountpoint) < 0)
-		return EXIT_BAD;
-	named = absolute_path(cli.positional[0]);
-	if (!named || add_mount_names(&args, named) < 0)
-		return EXIT_BAD;
-	free(named);
-	/* Checks every -o option before anything is created or mounted. */
-	fs.session = fuse_session_new(&args, lockfs_operations(), sizeof(struct fuse_lowlevel_ops),
-				      &fs);
-	if (!fs.session)
-		return EXIT_USAGE; /* libfuse said which option it did not know */
-	if (check_cache(cli.positional[0], &fs.opts.cache_dir) < 0) {
-		fuse_session_destroy(fs.session);
-		return EXIT_BAD;
-	}
-	fs.opts.foreground = cli.foreground;
-	fs.opts.debug = cli.debug;
 	fs.uid = geteuid();
 	fs.gid = getegid();
 	fs.started = lock_now();
@@ -366,9 +374,14 @@ int main(int argc, char *argv[])
 	tree_init(&fs.tree);
 	waitq_init(&fs.waitq);
 
-	status = serve(&fs);
+	status = prepare(&cli, &args, &fs);
+	if (status == 0)
+		status = serve(&fs);
+	else if (status == PREPARED_DONE)
+		status = EXIT_OK;
 
-	fuse_session_destroy(fs.session);
+	if (fs.session)
+		fuse_session_destroy(fs.session);
 	waitq_destroy(&fs.waitq);
 	tree_destroy(&fs.tree);
 	nodes_destroy(&fs.nodes);

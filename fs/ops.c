@@ -454,7 +454,8 @@ static int listing_build(struct lockfs *fs, const char *path, struct listing **o
 		listing_free(l);
 		return rc;
 	}
-	qsort(l->entries, l->count, sizeof(*l->entries), compare_entries);
+	if (l->count)
+		qsort(l->entries, l->count, sizeof(*l->entries), compare_entries);
 	for (size_t i = 0; i < l->count; i++) {
 		if (kept && strcmp(l->entries[kept - 1].name, l->entries[i].name) == 0) {
 			free(l->entries[i].name);
