@@ -310,6 +310,22 @@ static int run_lookup(struct lockfs *fs, struct op *op, struct pending *self,
 		fuse_reply_entry(op->req, &e);
 		return OP_DONE;
 	}
+	if (rc == -ENOENT &&
+	    waitq_recall(&fs->waitq, op->tid, key, lockfs_clock()) == WAITQ_CREATING) {
+		/* This thread's CREATE met a busy database: let its OPEN take the lock. */
+		node = nodes_lookup(&fs->nodes, op->ino, key, false);
+		if (!node)
+			return answer(fs, op, self, queued, -ENOMEM);
+		memset(&st, 0, sizeof(st));
+		st.st_ino = node->ino;
+		st.st_mode = S_IFREG | 0644;
+		st.st_nlink = 1;
+		st.st_uid = op->uid;
+		st.st_gid = op->gid;
+		fill_entry(&e, &st);
+		fuse_reply_entry(op->req, &e);
+		return OP_DONE;
+	}
 	if (rc != -ENOENT && rc != -EEXIST)
 		return answer(fs, op, self, queued, rc);
 	rc = dir_exists(fs, key);
@@ -595,7 +611,7 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 		   struct pending **queued, const char *key, unsigned flags, struct lock_grant *grant)
 {
 	struct queue *queue = waitq_find(&fs->waitq, key);
-	struct pending *parked = self ? NULL : waitq_parked(queue, op->tid);
+	struct pending *parked = self || op->kind != OP_OPEN ? NULL : waitq_parked(queue, op->tid);
 	struct policy fresh_policy = {0};
 	struct caller fresh_who;
 	const struct caller *who = &fresh_who;
@@ -630,18 +646,30 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 		policy_clear(&fresh_policy);
 		return OP_GRANTED;
 	}
-	if (rc == -EBUSY && op->kind == OP_CREATE) {
-		/* Never wait in CREATE: the kernel comes back through LOOKUP and OPEN. */
+	if (op->kind == OP_CREATE && (rc == -EBUSY || rc == -EAGAIN)) {
+		/*
+		 * Never wait in CREATE: the kernel holds the directory meanwhile.
+		 * Held: ESTALE sends the kernel back through LOOKUP and OPEN, and
+		 * OPEN may wait.  Busy database: the same, with a note so that
+		 * this thread's LOOKUP sees the name (see waitq_note).  Under
+		 * O_EXCL a held lock is EEXIST and a busy database EAGAIN.
+		 */
 		policy_clear(&fresh_policy);
-		if (flags & LOCK_REENTER_ONLY)
+		if (rc == -EBUSY && (flags & LOCK_REENTER_ONLY))
 			lockfs_kick(fs, key); /* free but queued for: give it to the queue first */
-		return answer(fs, op, self, queued, (flags & LOCK_EXCLUSIVE) ? -EEXIST : -ESTALE);
+		if (flags & LOCK_EXCLUSIVE) {
+			fuse_reply_err(op->req, rc == -EBUSY ? EEXIST : EAGAIN);
+			return OP_DONE;
+		}
+		if (rc == -EAGAIN)
+			waitq_note(&fs->waitq, op->tid, key, WAITQ_CREATING, lockfs_clock());
+		return answer(fs, op, self, queued, -ESTALE);
 	}
 	deadline = known ? self->deadline : op->arrived + policy->timeout;
 	if ((rc != -EBUSY && rc != -EAGAIN) || (rc == -EBUSY && lockfs_clock() >= deadline)) {
 		policy_clear(&fresh_policy);
 		if (rc == -EBUSY)
-			waitq_note_failure(&fs->waitq, op->tid, key, -ETIMEDOUT, lockfs_clock());
+			waitq_note(&fs->waitq, op->tid, key, -ETIMEDOUT, lockfs_clock());
 		fuse_reply_err(op->req, rc == -EBUSY ? ETIMEDOUT : -rc);
 		return OP_DONE;
 	}
@@ -704,6 +732,7 @@ static int run_open(struct lockfs *fs, struct op *op, struct pending *self,
 		fuse_reply_open(op->req, &op->fi);
 		return OP_DONE;
 	}
+	waitq_unnote(&fs->waitq, op->tid, node->path); /* a CREATE sent back here is served */
 	rc = acquire(fs, op, self, queued, node->path, 0, &grant);
 	if (rc != OP_GRANTED)
 		return rc;
@@ -827,7 +856,7 @@ static int run_setattr(struct lockfs *fs, struct op *op, struct pending *self,
 		char dir[KEY_MAX_BYTES + 1];
 
 		/* touch -c: renew, expiry = now + the TTL in force. */
-		rc = waitq_recent_failure(&fs->waitq, op->tid, node->path, lockfs_clock());
+		rc = waitq_recall(&fs->waitq, op->tid, node->path, lockfs_clock());
 		if (rc < 0)
 			return answer(fs, op, self, queued, rc);
 		dir_of(node->path, dir, sizeof(dir));

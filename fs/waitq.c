@@ -263,33 +263,51 @@ void waitq_finish(struct waitq *q, struct pending *p)
 	waitq_free(p);
 }
 
-void waitq_note_failure(struct waitq *q, pid_t tid, const char *key, int error, double now)
+static struct waitq_failure *find_note(struct waitq *q, pid_t tid, uint64_t hash)
 {
-	struct waitq_failure *f = &q->failures[q->next_failure++ % WAITQ_FAILURES];
+	for (unsigned i = 0; i < WAITQ_FAILURES; i++) {
+		struct waitq_failure *f = &q->failures[i];
 
+		if (f->tid == tid && f->key_hash == hash && f->note)
+			return f;
+	}
+	return NULL;
+}
+
+void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now)
+{
+	uint64_t hash = key_hash(key);
+	struct waitq_failure *f = find_note(q, tid, hash);
+
+	if (tid <= 0)
+		return;
+	if (!f)
+		f = &q->failures[q->next_failure++ % WAITQ_FAILURES];
 	f->tid = tid;
-	f->key_hash = key_hash(key);
-	f->error = error;
+	f->key_hash = hash;
+	f->note = note;
 	f->when = now;
 }
 
-int waitq_recent_failure(struct waitq *q, pid_t tid, const char *key, double now)
+int waitq_recall(struct waitq *q, pid_t tid, const char *key, double now)
 {
-	uint64_t hash = key_hash(key);
+	struct waitq_failure *f = tid > 0 ? find_note(q, tid, key_hash(key)) : NULL;
 
-	for (unsigned i = 0; i < WAITQ_FAILURES; i++) {
-		const struct waitq_failure *f = &q->failures[i];
+	return f && now - f->when < 1.0 ? f->note : 0;
+}
 
-		if (f->tid == tid && tid > 0 && f->key_hash == hash && now - f->when < 1.0)
-			return f->error;
-	}
-	return 0;
+void waitq_unnote(struct waitq *q, pid_t tid, const char *key)
+{
+	struct waitq_failure *f = tid > 0 ? find_note(q, tid, key_hash(key)) : NULL;
+
+	if (f)
+		f->note = 0;
 }
 
 void waitq_decide(struct waitq *q, struct pending *p, int result)
 {
 	if (p->acquire && result == -ETIMEDOUT && p->key)
-		waitq_note_failure(q, p->tid, p->key, result, lockfs_clock());
+		waitq_note(q, p->tid, p->key, result, lockfs_clock());
 	untrack_request(q, p);
 	detach(q, p);
 	p->state = PENDING_DECIDED;

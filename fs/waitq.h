@@ -62,11 +62,14 @@ struct queue {
 	unsigned waiting; /* PENDING_WAITING entries */
 };
 
-/* An acquisition that just failed, so its thread's follow-up renewal fails too. */
+/*
+ * A short-lived note about a thread and a key (see waitq_note): an
+ * acquisition that just failed, or a CREATE sent back through OPEN.
+ */
 struct waitq_failure {
 	pid_t tid;
 	uint64_t key_hash;
-	int error;
+	int note;
 	double when;
 };
 
@@ -138,14 +141,22 @@ void waitq_resume(struct waitq *q, struct pending *p, struct op *op);
 bool waitq_registered(struct waitq *q, struct pending *p);
 
 /*
- * Remember that tid's acquisition of key failed with error (-errno), and ask
- * whether it did within the last second (returns the error, or 0).  coreutils
- * touch sets the times when its open fails; a lock's "renewal" by the very
- * thread that failed to get it must fail the same way, or touch reports
- * success for a lock it does not hold.
+ * Notes about what a thread just did with a key, kept for one second:
+ * - a negative errno: its acquisition failed.  coreutils touch sets the
+ *   times when its open fails; the "renewal" of a lock by the very thread
+ *   that failed to get it must fail the same way, or touch reports success
+ *   for a lock it does not hold.
+ * - WAITQ_CREATING: its CREATE met a busy database and was answered ESTALE
+ *   (CREATE must not wait: the kernel holds the directory meanwhile); its
+ *   next LOOKUP of the key is answered as if the lock existed, so that the
+ *   kernel sends an OPEN, which may wait.
+ * waitq_note records (replacing an earlier note of tid for key);
+ * waitq_recall returns the note, or 0; waitq_unnote drops it.
  */
-void waitq_note_failure(struct waitq *q, pid_t tid, const char *key, int error, double now);
-int waitq_recent_failure(struct waitq *q, pid_t tid, const char *key, double now);
+#define WAITQ_CREATING 1
+void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now);
+int waitq_recall(struct waitq *q, pid_t tid, const char *key, double now);
+void waitq_unnote(struct waitq *q, pid_t tid, const char *key);
 
 /* Answer a decided pending's request and free it (the reply for `result`). */
 void waitq_answer(struct pending *p);
