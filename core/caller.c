@@ -89,6 +89,122 @@ anonymous:
 	return 0;
 }
 
+struct caller_slot {
+	pid_t tid;
+	int fd; /* /proc/<tid>/stat, or -1 */
+	unsigned long used;
+	struct caller who;
+};
+
+struct caller_cache {
+	unsigned count;
+	unsigned long clock;
+	struct caller_slot slots[];
+};
+
+struct caller_cache *caller_cache_new(unsigned slots)
+{
+	struct caller_cache *cache = calloc(1, sizeof(*cache) + slots * sizeof(cache->slots[0]));
+
+	if (!cache)
+		return NULL;
+	cache->count = slots;
+	for (unsigned i = 0; i < slots; i++)
+		cache->slots[i].fd = -1;
+	return cache;
+}
+
+void caller_cache_free(struct caller_cache *cache)
+{
+	if (!cache)
+		return;
+	for (unsigned i = 0; i < cache->count; i++)
+		if (cache->slots[i].fd >= 0)
+			close(cache->slots[i].fd);
+	free(cache);
+}
+
+static void slot_drop(struct caller_slot *slot)
+{
+	if (slot->fd >= 0)
+		close(slot->fd);
+	slot->fd = -1;
+	slot->tid = 0;
+}
+
+/* Read the kept stat file again: 0 when it is still the same thread. */
+static int slot_refresh(struct caller_slot *slot)
+{
+	char buf[2048];
+	struct caller now = slot->who;
+	ssize_t n = pread(slot->fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (parse_stat(buf, &now) < 0 || now.start_time != slot->who.start_time)
+		return -1;
+	slot->who = now; /* the name may have changed */
+	return 0;
+}
+
+static int slot_load(struct caller_slot *slot, pid_t tid)
+{
+	char path[64], buf[2048];
+	ssize_t n;
+
+	slot_drop(slot);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	slot->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (slot->fd < 0)
+		return -1;
+	n = pread(slot->fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		goto fail;
+	buf[n] = '\0';
+	memset(&slot->who, 0, sizeof(slot->who));
+	if (parse_stat(buf, &slot->who) < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (read_small(path, buf, sizeof(buf)) < 0)
+		goto fail;
+	slot->who.tgid = parse_tgid(buf);
+	if (slot->who.tgid <= 0)
+		goto fail;
+	slot->who.tid = tid;
+	slot->tid = tid;
+	return 0;
+fail:
+	slot_drop(slot);
+	return -1;
+}
+
+int caller_identify(struct caller_cache *cache, pid_t tid, uid_t uid, gid_t gid,
+		    struct caller *c)
+{
+	struct caller_slot *slot = NULL, *oldest = &cache->slots[0];
+
+	if (tid <= 0 || cache->count == 0)
+		return caller_from_thread(tid, uid, gid, c);
+	for (unsigned i = 0; i < cache->count; i++) {
+		if (cache->slots[i].tid == tid)
+			slot = &cache->slots[i];
+		if (cache->slots[i].used < oldest->used)
+			oldest = &cache->slots[i];
+	}
+	if (slot && slot_refresh(slot) < 0 && slot_load(slot, tid) < 0)
+		slot = NULL;
+	else if (!slot && slot_load(oldest, tid) == 0)
+		slot = oldest;
+	if (!slot)
+		return caller_from_thread(0, uid, gid, c); /* gone or unreadable: anonymous */
+	slot->used = ++cache->clock;
+	*c = slot->who;
+	c->uid = uid;
+	c->gid = gid;
+	return 0;
+}
+
 void caller_owner(const struct caller *c, char *out, size_t cap)
 {
 	snprintf(out, cap, "%d-%d", (int)c->tgid, (int)c->tid);

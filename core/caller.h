@@ -30,6 +30,20 @@ struct caller {
  */
 int caller_from_thread(pid_t tid, uid_t uid, gid_t gid, struct caller *c);
 
+/*
+ * A cache of recent threads: it keeps /proc/<tid>/stat open, so a thread
+ * seen before costs one read (which also proves it is the same thread: a
+ * dead thread's file answers ESRCH).  Not thread-safe.
+ */
+struct caller_cache;
+
+struct caller_cache *caller_cache_new(unsigned slots);
+void caller_cache_free(struct caller_cache *cache);
+
+/* caller_from_thread, through the cache.  Always returns 0. */
+int caller_identify(struct caller_cache *cache, pid_t tid, uid_t uid, gid_t gid,
+		    struct caller *c);
+
 /* Write "<tgid>-<tid>" to out. */
 void caller_owner(const struct caller *c, char *out, size_t cap);
 

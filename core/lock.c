@@ -74,9 +74,10 @@ static enum row_class classify(const struct store_row *row, double now, char *ow
 	return ROW_HELD;
 }
 
-static int load(struct store *st, const char *key, double now, struct lock_row *lr)
+/* Read and classify key's row; with tags non-NULL, its tags too (caller frees). */
+static int load(struct store *st, const char *key, double now, struct lock_row *lr, char **tags)
 {
-	int rc = store_get_row(st, key, &lr->row);
+	int rc = store_get_row(st, key, &lr->row, tags);
 
 	if (rc == -ENOENT) {
 		memset(lr, 0, sizeof(*lr));
@@ -139,27 +140,49 @@ static int finish(struct store *st, int rc)
 	return store_commit(st);
 }
 
-/* Write a fresh (owner, 1) lock for who over row id (0: a new row). */
-static int take(struct store *st, const char *key, int64_t id, const struct caller *who,
-		const struct policy *policy, double now, struct lock_grant *grant)
+/* This machine's name, read once. */
+static const char *host_name(void)
 {
+	static char name[STORE_TEXT_MAX];
+
+	if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
+		snprintf(name, sizeof(name), "?");
+	return name;
+}
+
+/* The directory part of a key ("" for the root), for its policy. */
+static void dir_of_key(const char *key, char *out, size_t cap)
+{
+	const char *slash = strrchr(key, '/');
+
+	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
+}
+
+/*
+ * Write a fresh (owner, 1) lock for who over row id (0: a new row), with the
+ * TTL and tags in force in its directory.  Fills grant, and info when given.
+ */
+static int take(struct store *st, const char *key, int64_t id, const struct caller *who,
+		const struct policy *defaults, double now, struct lock_grant *grant,
+		struct lock_info *info)
+{
+	char owner[CALLER_OWNER_MAX], dir[KEY_MAX_BYTES + 1];
 	struct store_holder holder = {0};
-	char owner[CALLER_OWNER_MAX];
-	struct store_lock lock = {
-		.owner = owner,
-		.count = 1,
-		.store_time = now,
-		.expires = policy->has_ttl,
-		.expire_time = policy->has_ttl ? now + policy->ttl : 0,
-		.tags = policy->tags,
-		.holder = &holder,
-	};
+	struct policy policy;
+	struct store_lock lock = {.owner = owner, .count = 1, .store_time = now, .holder = &holder};
 	int64_t rc;
 
+	dir_of_key(key, dir, sizeof(dir));
+	rc = policy_resolve(st, dir, defaults, &policy);
+	if (rc < 0)
+		return (int)rc;
+	lock.expires = policy.has_ttl;
+	lock.expire_time = policy.has_ttl ? now + policy.ttl : 0;
+	lock.tags = policy.tags;
 	caller_owner(who, owner, sizeof(owner));
 	rc = store_next_generation(st, &grant->generation);
 	if (rc < 0)
-		return (int)rc;
+		goto out;
 	grant->count = 1;
 	grant->fresh = true;
 	grant->acquired = now;
@@ -171,48 +194,90 @@ static int take(struct store *st, const char *key, int64_t id, const struct call
 	holder.start_time = who->start_time;
 	holder.generation = grant->generation;
 	snprintf(holder.comm, sizeof(holder.comm), "%s", who->comm);
-	if (gethostname(holder.host, sizeof(holder.host) - 1) < 0)
-		holder.host[0] = '\0';
+	snprintf(holder.host, sizeof(holder.host), "%s", host_name());
 	rc = store_put_lock(st, key, id, &lock);
+	if (rc >= 0 && info) {
+		memset(info, 0, sizeof(*info));
+		snprintf(info->owner, sizeof(info->owner), "%s", owner);
+		info->id = rc;
+		info->count = 1;
+		info->made_by_lockfs = true;
+		info->holder = holder;
+		info->acquired = now;
+		info->expires = lock.expires;
+		info->expire_time = lock.expire_time;
+		info->tags = policy.tags;
+		policy.tags = NULL;
+	}
+out:
+	policy_clear(&policy);
 	return rc < 0 ? (int)rc : 0;
 }
 
 int lock_acquire(struct store *st, const char *key, const struct caller *who,
-		 const struct policy *policy, unsigned flags, struct lock_grant *grant)
+		 const struct policy *defaults, unsigned flags, struct lock_grant *grant,
+		 struct lock_info *info)
 {
 	double now = lock_now();
+	char *tags = NULL;
 	struct lock_row lr;
 	int rc = store_begin(st);
 
 	memset(grant, 0, sizeof(*grant));
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr);
+	rc = load(st, key, now, &lr, info ? &tags : NULL);
 	if (rc < 0)
 		return finish(st, rc);
 	switch (lr.class) {
 	case ROW_OTHER:
-		return finish(st, -EEXIST);
+		rc = -EEXIST;
+		break;
 	case ROW_HELD:
-		if (flags & LOCK_EXCLUSIVE)
-			return finish(st, -EEXIST);
-		if (!row_owned_by(&lr, who))
-			return finish(st, -EBUSY);
+		if (flags & LOCK_EXCLUSIVE) {
+			rc = -EEXIST;
+			break;
+		}
+		if (!row_owned_by(&lr, who)) {
+			rc = -EBUSY;
+			break;
+		}
 		rc = store_set_count(st, lr.row.id, lr.owner, lr.count + 1);
 		grant->count = lr.count + 1;
 		grant->generation = lr.row.has_holder ? lr.row.holder.generation : 0;
 		grant->acquired = lr.row.store_time;
 		grant->expires = lr.row.expires;
 		grant->expire_time = lr.row.expire_time;
-		return finish(st, rc);
+		if (rc == 0 && info) {
+			info->id = lr.row.id;
+			memcpy(info->owner, lr.owner, sizeof(info->owner));
+			info->count = grant->count;
+			info->made_by_lockfs = lr.row.has_holder;
+			info->holder = lr.row.holder;
+			info->acquired = lr.row.store_time;
+			info->expires = lr.row.expires;
+			info->expire_time = lr.row.expire_time;
+			info->tags = tags;
+			tags = NULL;
+		}
+		break;
 	case ROW_ABSENT:
 	case ROW_FREE:
-		if (flags & LOCK_REENTER_ONLY)
-			return finish(st, -EBUSY);
-		rc = take(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, policy, now, grant);
-		return finish(st, rc);
+		if (flags & LOCK_REENTER_ONLY) {
+			rc = -EBUSY;
+			break;
+		}
+		rc = take(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, defaults, now,
+			  grant, info);
+		break;
 	}
-	return finish(st, -EINVAL);
+	free(tags);
+	rc = finish(st, rc);
+	if (rc < 0 && info)
+		lock_info_clear(info);
+	return rc;
 }
 
 /* The lock goes: to next when given, else the row is deleted. */
@@ -221,8 +286,8 @@ static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 {
 	if (next) {
 		outcome->kind = LOCK_HANDED_OVER;
-		return take(st, key, lr->row.id, next->who, next->policy, now,
-			    &outcome->successor);
+		return take(st, key, lr->row.id, next->who, next->defaults, now,
+			    &outcome->successor, NULL);
 	}
 	outcome->kind = LOCK_RELEASED;
 	return store_delete_row(st, lr->row.id);
@@ -238,7 +303,7 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 	memset(outcome, 0, sizeof(*outcome));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr);
+	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
 		return finish(st, rc);
 	if (lr.class != ROW_HELD)
@@ -266,7 +331,7 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 	memset(outcome, 0, sizeof(*outcome));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr);
+	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
 		return finish(st, rc);
 	if (lr.class != ROW_HELD)
@@ -291,7 +356,7 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 
 	/* A renewal that changes nothing (no TTL, no expiry) needs no write. */
 	if (!expires) {
-		rc = load(st, key, now, &lr);
+		rc = load(st, key, now, &lr, NULL);
 		if (rc < 0)
 			return rc;
 		if (lr.class != ROW_HELD)
@@ -304,7 +369,7 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr);
+	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
 		return finish(st, rc);
 	if (lr.class != ROW_HELD)
@@ -315,9 +380,21 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 }
 
 int lock_renew(struct store *st, const char *key, const struct caller *who,
-	       const struct policy *policy)
+	       const struct policy *defaults)
 {
-	return change_expiry(st, key, who, policy->has_ttl, policy->ttl);
+	char dir[KEY_MAX_BYTES + 1];
+	struct policy policy;
+	int rc;
+
+	dir_of_key(key, dir, sizeof(dir));
+	store_read_begin(st); /* the policy and the row in one read */
+	rc = policy_resolve(st, dir, defaults, &policy);
+	if (rc == 0) {
+		rc = change_expiry(st, key, who, policy.has_ttl, policy.ttl);
+		policy_clear(&policy);
+	}
+	store_read_end(st);
+	return rc;
 }
 
 int lock_set_ttl(struct store *st, const char *key, const struct caller *who, bool has_ttl,
@@ -333,7 +410,7 @@ int lock_set_tags(struct store *st, const char *key, const struct caller *who, c
 
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, lock_now(), &lr);
+	rc = load(st, key, lock_now(), &lr, NULL);
 	if (rc < 0)
 		return finish(st, rc);
 	if (lr.class != ROW_HELD)
@@ -346,16 +423,17 @@ int lock_set_tags(struct store *st, const char *key, const struct caller *who, c
 int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 {
 	struct lock_row lr;
+	char *tags = NULL;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = load(st, key, lock_now(), &lr);
+	rc = load(st, key, lock_now(), &lr, &tags);
 	if (rc < 0)
 		return rc;
-	if (lr.class == ROW_OTHER)
-		return -EEXIST;
-	if (lr.class != ROW_HELD)
-		return -ENOENT;
+	if (lr.class != ROW_HELD) {
+		free(tags);
+		return lr.class == ROW_OTHER ? -EEXIST : -ENOENT;
+	}
 	info->id = lr.row.id;
 	memcpy(info->owner, lr.owner, sizeof(info->owner));
 	info->count = lr.count;
@@ -364,7 +442,8 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 	info->acquired = lr.row.store_time;
 	info->expires = lr.row.expires;
 	info->expire_time = lr.row.expire_time;
-	return store_get_tags(st, lr.row.id, &info->tags);
+	info->tags = tags ? tags : strdup("");
+	return info->tags ? 0 : -ENOMEM;
 }
 
 void lock_info_clear(struct lock_info *info)
@@ -555,7 +634,7 @@ int lock_mkdir(struct store *st, const char *path, const struct caller *who)
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = load(st, path, lock_now(), &lr);
+	rc = load(st, path, lock_now(), &lr, NULL);
 	if (rc == 0 && lr.class == ROW_HELD)
 		rc = -EEXIST;
 	if (rc == 0) {

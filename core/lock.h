@@ -51,7 +51,7 @@ struct lock_grant {
 /* A waiter to hand a released lock to, in the same transaction. */
 struct lock_successor {
 	const struct caller *who;
-	const struct policy *policy;
+	const struct policy *defaults; /* the mount's; directories may override */
 };
 
 enum lock_outcome_kind {
@@ -78,10 +78,13 @@ double lock_now(void);
 
 /*
  * Acquire key for who: a free, expired or free-RLock row becomes
- * (owner, 1) with a new generation; the owner's own lock gets count + 1.
+ * (owner, 1) with a new generation, and the TTL and tags in force in its
+ * directory (defaults: the mount's); the owner's own lock gets count + 1.
+ * When info is given it receives the lock as it now is (lock_info_clear).
  */
 int lock_acquire(struct store *st, const char *key, const struct caller *who,
-		 const struct policy *policy, unsigned flags, struct lock_grant *grant);
+		 const struct policy *defaults, unsigned flags, struct lock_grant *grant,
+		 struct lock_info *info);
 
 /*
  * unlink: the owner lowers the count (the lock goes at 0); a permitted
@@ -100,11 +103,12 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 			    struct lock_outcome *outcome);
 
 /*
- * Renew: expiry = now + the policy's TTL (or none).  The owner or a
- * permitted caller.  No write when nothing would change.
+ * Renew: expiry = now + the TTL in force in key's directory (defaults: the
+ * mount's), or none.  The owner or a permitted caller.  No write when
+ * nothing would change.
  */
 int lock_renew(struct store *st, const char *key, const struct caller *who,
-	       const struct policy *policy);
+	       const struct policy *defaults);
 
 /* Set expiry to now + seconds, or clear it (has_ttl false).  Needs permission. */
 int lock_set_ttl(struct store *st, const char *key, const struct caller *who, bool has_ttl,

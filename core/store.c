@@ -40,8 +40,7 @@
 
 enum stmt_id {
 	SQL_GET_ROW,
-	SQL_GET_HOLDER,
-	SQL_GET_TAGS,
+	SQL_GET_ROW_TAGS,
 	SQL_INSERT_ROW,
 	SQL_UPDATE_ROW,
 	SQL_SET_VALUE,
@@ -59,6 +58,7 @@ enum stmt_id {
 	SQL_DIR_PUT,
 	SQL_DIR_DELETE,
 	SQL_DIR_BELOW,
+	SQL_DIR_EXISTS,
 	SQL_BEGIN,
 	SQL_COMMIT,
 	SQL_ROLLBACK,
@@ -66,12 +66,20 @@ enum stmt_id {
 };
 
 static const char *const sql_text[SQL_COUNT] = {
-	[SQL_GET_ROW] = "SELECT id, store_time, expire_time, mode, filepath IS NOT NULL, value, "
-			"length(value) FROM cache WHERE key = ?1 AND raw = 0",
-	[SQL_GET_HOLDER] = "SELECT key, store_time, uid, gid, pid, start_time, comm, host, "
-			   "generation FROM lockfs_holder WHERE cache_id = ?1",
-	[SQL_GET_TAGS] = "SELECT tag.name FROM cache_tag JOIN tag ON tag.id = cache_tag.tag_id "
-			 "WHERE cache_tag.cache_id = ?1 ORDER BY tag.name",
+	/* One statement per read: each is its own read transaction (two file locks). */
+	[SQL_GET_ROW] = "SELECT c.id, c.store_time, c.expire_time, c.mode, c.filepath IS NOT NULL, "
+			"c.value, length(c.value), h.key, h.store_time, h.uid, h.gid, h.pid, "
+			"h.start_time, h.comm, h.host, h.generation "
+			"FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
+			"WHERE c.key = ?1 AND c.raw = 0",
+	[SQL_GET_ROW_TAGS] = "SELECT c.id, c.store_time, c.expire_time, c.mode, "
+			     "c.filepath IS NOT NULL, c.value, length(c.value), h.key, "
+			     "h.store_time, h.uid, h.gid, h.pid, h.start_time, h.comm, h.host, "
+			     "h.generation, (SELECT group_concat(name, ',') FROM (SELECT tag.name "
+			     "FROM cache_tag JOIN tag ON tag.id = cache_tag.tag_id "
+			     "WHERE cache_tag.cache_id = c.id ORDER BY tag.name)) "
+			     "FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
+			     "WHERE c.key = ?1 AND c.raw = 0",
 	[SQL_INSERT_ROW] = "INSERT INTO cache (key, raw, store_time, access_time, filepath, value, "
 			   "expire_time, mode, access_count, size) "
 			   "VALUES (?1, 0, ?2, ?2, NULL, ?3, ?4, 3, 0, 0)",
@@ -103,6 +111,8 @@ static const char *const sql_text[SQL_COUNT] = {
 	[SQL_DIR_DELETE] = "DELETE FROM lockfs_dir WHERE path = ?1",
 	[SQL_DIR_BELOW] = "SELECT path FROM lockfs_dir WHERE path > ?1 AND path < ?2 "
 			  "ORDER BY path",
+	[SQL_DIR_EXISTS] = "SELECT EXISTS (SELECT 1 FROM lockfs_dir WHERE path = ?1 OR "
+			   "(path > ?2 AND path < ?3))",
 	[SQL_BEGIN] = "BEGIN IMMEDIATE",
 	[SQL_COMMIT] = "COMMIT",
 	[SQL_ROLLBACK] = "ROLLBACK",
@@ -852,6 +862,17 @@ void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned ste
 
 /* --- transactions ------------------------------------------------------- */
 
+int store_read_begin(struct store *st)
+{
+	return st->in_write ? -EINVAL : exec(st->db, "BEGIN DEFERRED");
+}
+
+void store_read_end(struct store *st)
+{
+	if (!st->in_write && !sqlite3_get_autocommit(st->db))
+		exec(st->db, "COMMIT");
+}
+
 int store_begin(struct store *st)
 {
 	sqlite3_stmt *s = stmt(st, SQL_BEGIN);
@@ -861,6 +882,7 @@ int store_begin(struct store *st)
 		return -EINVAL;
 	if (!s)
 		return errno_of(sqlite3_errcode(st->db));
+	store_read_end(st); /* a write starts from a fresh snapshot */
 	rc = run(st, s);
 	if (rc == 0)
 		st->in_write = true;
@@ -929,92 +951,65 @@ static void read_row_columns(sqlite3_stmt *s, struct store_row *row)
 	}
 }
 
-static int read_holder(struct store *st, const char *key, struct store_row *row)
+/*
+ * Fill row->holder from columns 7..15 of SQL_GET_ROW(_TAGS): it counts only
+ * when its key and store_time are the row's (pickled is the row's key).
+ */
+static void read_holder_columns(sqlite3_stmt *s, const uint8_t *pickled, size_t pickled_len,
+				struct store_row *row)
 {
-	sqlite3_stmt *s = stmt(st, SQL_GET_HOLDER);
+	const void *hkey = sqlite3_column_blob(s, 7);
+	struct store_holder *h = &row->holder;
+
+	row->has_holder = hkey && (size_t)sqlite3_column_bytes(s, 7) == pickled_len &&
+			  memcmp(hkey, pickled, pickled_len) == 0 &&
+			  sqlite3_column_double(s, 8) == row->store_time;
+	memset(h, 0, sizeof(*h));
+	if (!row->has_holder)
+		return;
+	h->uid = (uint32_t)sqlite3_column_int64(s, 9);
+	h->gid = (uint32_t)sqlite3_column_int64(s, 10);
+	h->pid = sqlite3_column_int(s, 11);
+	h->start_time = (uint64_t)sqlite3_column_int64(s, 12);
+	copy_text(h->comm, sizeof(h->comm), sqlite3_column_text(s, 13));
+	copy_text(h->host, sizeof(h->host), sqlite3_column_text(s, 14));
+	h->generation = sqlite3_column_int64(s, 15);
+}
+
+int store_get_row(struct store *st, const char *key, struct store_row *row, char **tags)
+{
+	sqlite3_stmt *s = stmt(st, tags ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
 	uint8_t pickled[PICKLED_KEY_MAX];
+	size_t len = strlen(key);
 	ssize_t n;
 	int rc;
 
+	if (tags)
+		*tags = NULL;
 	if (!s)
 		return errno_of(sqlite3_errcode(st->db));
-	n = pickle_encode_str(key, strlen(key), pickled, sizeof(pickled));
+	if (len > KEY_MAX_BYTES)
+		return -ENAMETOOLONG;
+	n = pickle_encode_str(key, len, pickled, sizeof(pickled));
 	if (n < 0)
 		return (int)n;
-	sqlite3_bind_int64(s, 1, row->id);
+	sqlite3_bind_blob(s, 1, pickled, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		const void *hkey = sqlite3_column_blob(s, 0);
-		struct store_holder *h = &row->holder;
-
-		row->has_holder = sqlite3_column_bytes(s, 0) == n && hkey &&
-				  memcmp(hkey, pickled, (size_t)n) == 0 &&
-				  sqlite3_column_double(s, 1) == row->store_time;
-		h->uid = (uint32_t)sqlite3_column_int64(s, 2);
-		h->gid = (uint32_t)sqlite3_column_int64(s, 3);
-		h->pid = sqlite3_column_int(s, 4);
-		h->start_time = (uint64_t)sqlite3_column_int64(s, 5);
-		copy_text(h->comm, sizeof(h->comm), sqlite3_column_text(s, 6));
-		copy_text(h->host, sizeof(h->host), sqlite3_column_text(s, 7));
-		h->generation = sqlite3_column_int64(s, 8);
-		if (!row->has_holder)
-			memset(h, 0, sizeof(*h));
-	}
-	finish(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : errno_of(rc);
-}
-
-int store_get_row(struct store *st, const char *key, struct store_row *row)
-{
-	sqlite3_stmt *s = stmt(st, SQL_GET_ROW);
-	int rc;
-
-	if (!s)
-		return errno_of(sqlite3_errcode(st->db));
-	rc = bind_key(s, 1, key);
-	if (rc < 0) {
-		finish(s);
-		return rc;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
 		read_row_columns(s, row);
+		read_holder_columns(s, pickled, (size_t)n, row);
+		if (tags) {
+			const unsigned char *text = sqlite3_column_text(s, 16);
+
+			*tags = strdup(text ? (const char *)text : "");
+			if (!*tags)
+				rc = SQLITE_NOMEM;
+		}
+	}
 	finish(s);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return errno_of(rc);
-	return read_holder(st, key, row);
-}
-
-int store_get_tags(struct store *st, int64_t id, char **tags)
-{
-	sqlite3_stmt *s = stmt(st, SQL_GET_TAGS);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
-	*tags = NULL;
-	if (!s)
-		return errno_of(sqlite3_errcode(st->db));
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -ENOMEM;
-	sqlite3_bind_int64(s, 1, id);
-	for (int n = 0; (rc = sqlite3_step(s)) == SQLITE_ROW; n++) {
-		const unsigned char *name = sqlite3_column_text(s, 0);
-
-		fprintf(f, "%s%s", n ? "," : "", name ? (const char *)name : "");
-	}
-	finish(s);
-	fclose(f);
-	if (rc != SQLITE_DONE) {
-		free(buf);
-		return errno_of(rc);
-	}
-	*tags = buf;
-	return 0;
+	return rc == SQLITE_ROW ? 0 : errno_of(rc);
 }
 
 static int bind_owner(sqlite3_stmt *s, int index, const char *owner, int64_t count)
@@ -1290,6 +1285,26 @@ int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn
 	if (stop)
 		return stop;
 	return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+int store_dir_kept(struct store *st, const char *path)
+{
+	sqlite3_stmt *s = stmt(st, SQL_DIR_EXISTS);
+	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
+	int rc, kept = 0;
+
+	if (!s)
+		return errno_of(sqlite3_errcode(st->db));
+	snprintf(low, sizeof(low), "%s/", path);
+	snprintf(high, sizeof(high), "%s0", path);
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, low, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, high, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		kept = sqlite3_column_int(s, 0);
+	finish(s);
+	return rc == SQLITE_ROW ? kept : errno_of(rc);
 }
 
 void store_dir_clear(struct store_dir *dir)

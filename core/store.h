@@ -109,7 +109,10 @@ void store_set_busy_budget(struct store *st, unsigned usec);
  */
 void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned step), void *ctx);
 
-/* Write transactions: BEGIN IMMEDIATE (-EAGAIN when busy), COMMIT, ROLLBACK. */
+/*
+ * Write transactions: BEGIN IMMEDIATE (-EAGAIN when busy; it ends a read
+ * transaction left open), COMMIT, ROLLBACK.
+ */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
@@ -121,16 +124,20 @@ void store_rollback(struct store *st);
 int store_data_version(struct store *st, int64_t *version);
 
 /*
- * Read the row of str key `key` (raw = 0), whatever its value or expiry.
+ * Read the row of str key `key` (raw = 0), whatever its value or expiry,
+ * with its holder (when valid).  With tags non-NULL, also the row's tags,
+ * sorted and comma-separated ("" for none), in a string the caller frees.
  * Returns 0, or -ENOENT when there is none.
  */
-int store_get_row(struct store *st, const char *key, struct store_row *row);
+int store_get_row(struct store *st, const char *key, struct store_row *row, char **tags);
 
 /*
- * The tags linked to cache row id, sorted and comma-separated, in a string
- * the caller frees.  "" when none.
+ * Group reads into one read transaction (BEGIN DEFERRED ... COMMIT): each
+ * transaction costs file-lock system calls, so a request that reads several
+ * times reads in one.  Not inside a write transaction.
  */
-int store_get_tags(struct store *st, int64_t id, char **tags);
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 
 /*
  * Write lock over row id in place (id > 0: an UPDATE, as typed_diskcache
@@ -173,6 +180,9 @@ int store_dir_delete(struct store *st, const char *path);
  */
 typedef int (*store_dir_fn)(void *ctx, const char *path);
 int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn, void *ctx);
+
+/* 1 when path (not the root) or a path below it is in lockfs_dir, 0 when not, or -errno. */
+int store_dir_kept(struct store *st, const char *path);
 
 /* Free what store_dir_get allocated. */
 void store_dir_clear(struct store_dir *dir);

@@ -46,6 +46,7 @@ struct lockfs {
 	gid_t gid;
 	double started; /* wall clock: the times of directories */
 
+	struct caller_cache *callers;
 	struct nodes nodes;
 	struct tree tree;
 	struct waitq waitq;

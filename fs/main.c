@@ -373,6 +373,7 @@ int main(int argc, char *argv[])
 	nodes_init(&fs.nodes);
 	tree_init(&fs.tree);
 	waitq_init(&fs.waitq);
+	fs.callers = caller_cache_new(64);
 
 	status = prepare(&cli, &args, &fs);
 	if (status == 0)
@@ -385,6 +386,7 @@ int main(int argc, char *argv[])
 	waitq_destroy(&fs.waitq);
 	tree_destroy(&fs.tree);
 	nodes_destroy(&fs.nodes);
+	caller_cache_free(fs.callers);
 	store_close(fs.store);
 	pthread_mutex_destroy(&fs.lock);
 	policy_clear(&fs.opts.defaults);

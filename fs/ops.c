@@ -194,26 +194,16 @@ static void dir_of(const char *key, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
 }
 
-static int stop_walk(void *ctx, const char *path)
-{
-	return 1;
-}
-
 /* 1 when path is a directory (kept, or above a held lock or a kept one), 0, or -errno. */
 static int dir_exists(struct lockfs *fs, const char *path)
 {
-	struct store_dir row;
 	int rc;
 
 	if (!*path)
 		return 1;
-	rc = store_dir_get(fs->store, path, &row);
-	store_dir_clear(&row);
-	if (rc != -ENOENT)
-		return rc < 0 ? rc : 1;
-	rc = store_dir_for_each_below(fs->store, path, stop_walk, NULL);
+	rc = store_dir_kept(fs->store, path);
 	if (rc != 0)
-		return rc < 0 ? rc : 1;
+		return rc;
 	rc = tree_ensure(&fs->tree, fs->store, lock_now());
 	if (rc < 0)
 		return rc;
@@ -284,8 +274,23 @@ static void fill_entry(struct fuse_entry_param *e, const struct stat *st)
 
 /* --- lookup, getattr, readdir -------------------------------------------- */
 
+static int lookup(struct lockfs *fs, struct op *op, struct pending *self,
+		  struct pending **queued);
+
+/* LOOKUP reads the row and maybe the directories: one read transaction. */
 static int run_lookup(struct lockfs *fs, struct op *op, struct pending *self,
 		      struct pending **queued)
+{
+	int rc;
+
+	store_read_begin(fs->store);
+	rc = lookup(fs, op, self, queued);
+	store_read_end(fs->store);
+	return rc;
+}
+
+static int lookup(struct lockfs *fs, struct op *op, struct pending *self,
+		  struct pending **queued)
 {
 	char key[KEY_MAX_BYTES + 1];
 	struct lock_info info;
@@ -540,11 +545,11 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 /* --- acquiring ------------------------------------------------------------ */
 
-static struct caller caller_of(const struct op *op)
+static struct caller caller_of(struct lockfs *fs, const struct op *op)
 {
 	struct caller who;
 
-	caller_from_thread(op->tid, op->uid, op->gid, &who);
+	caller_identify(fs->callers, op->tid, op->uid, op->gid, &who);
 	return who;
 }
 
@@ -586,7 +591,8 @@ void lockfs_kick(struct lockfs *fs, const char *key)
 
 	while ((head = waitq_head(waitq_find(&fs->waitq, key)))) {
 		struct lock_grant grant;
-		int rc = lock_acquire(fs->store, key, &head->who, &head->policy, 0, &grant);
+		int rc = lock_acquire(fs->store, key, &head->who, &fs->opts.defaults, 0, &grant,
+				      NULL);
 
 		if (rc == 0) {
 			grant_waiter(fs, head, &grant);
@@ -603,22 +609,37 @@ void lockfs_kick(struct lockfs *fs, const char *key)
 }
 
 
+/* The timeout in force for key's directory. */
+static int timeout_for(struct lockfs *fs, const char *key, double *timeout)
+{
+	char dir[KEY_MAX_BYTES + 1];
+	struct policy policy;
+	int rc;
+
+	dir_of(key, dir, sizeof(dir));
+	rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &policy);
+	if (rc == 0) {
+		*timeout = policy.timeout;
+		policy_clear(&policy);
+	}
+	return rc;
+}
+
 /*
  * Take the lock of key for op (OPEN for writing, or CREATE), or queue for it.
- * self is the pending of a request run again, else NULL.
+ * self is the pending of a request run again, else NULL.  info (optional)
+ * receives the lock as taken.
  */
 static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
-		   struct pending **queued, const char *key, unsigned flags, struct lock_grant *grant)
+		   struct pending **queued, const char *key, unsigned flags,
+		   struct lock_grant *grant, struct lock_info *info)
 {
 	struct queue *queue = waitq_find(&fs->waitq, key);
 	struct pending *parked = self || op->kind != OP_OPEN ? NULL : waitq_parked(queue, op->tid);
-	struct policy fresh_policy = {0};
+	bool known = self && self->key; /* a re-run that kept who and deadline */
 	struct caller fresh_who;
 	const struct caller *who = &fresh_who;
-	const struct policy *policy = &fresh_policy;
-	bool known = self && self->key; /* a re-run that kept who, policy and deadline */
-	char dir[KEY_MAX_BYTES + 1];
-	double deadline;
+	double timeout = INFINITY;
 	int rc;
 
 	if (parked) {
@@ -628,22 +649,15 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 		*queued = parked;
 		return OP_PENDING;
 	}
-	if (known) {
+	if (known)
 		who = &self->who;
-		policy = &self->policy;
-	} else {
-		fresh_who = caller_of(op);
-		dir_of(key, dir, sizeof(dir));
-		rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &fresh_policy);
-		if (rc < 0)
-			return answer(fs, op, self, queued, rc);
-	}
+	else
+		fresh_who = caller_of(fs, op);
 	if (queue && queue->waiting)
 		flags |= LOCK_REENTER_ONLY; /* first come, first served */
-	rc = lock_acquire(fs->store, key, who, policy, flags, grant);
+	rc = lock_acquire(fs->store, key, who, &fs->opts.defaults, flags, grant, info);
 	if (rc == 0) {
 		note_granted(fs, key, grant);
-		policy_clear(&fresh_policy);
 		return OP_GRANTED;
 	}
 	if (op->kind == OP_CREATE && (rc == -EBUSY || rc == -EAGAIN)) {
@@ -654,7 +668,6 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 		 * this thread's LOOKUP sees the name (see waitq_note).  Under
 		 * O_EXCL a held lock is EEXIST and a busy database EAGAIN.
 		 */
-		policy_clear(&fresh_policy);
 		if (rc == -EBUSY && (flags & LOCK_REENTER_ONLY))
 			lockfs_kick(fs, key); /* free but queued for: give it to the queue first */
 		if (flags & LOCK_EXCLUSIVE) {
@@ -665,26 +678,28 @@ static int acquire(struct lockfs *fs, struct op *op, struct pending *self,
 			waitq_note(&fs->waitq, op->tid, key, WAITQ_CREATING, lockfs_clock());
 		return answer(fs, op, self, queued, -ESTALE);
 	}
-	deadline = known ? self->deadline : op->arrived + policy->timeout;
-	if ((rc != -EBUSY && rc != -EAGAIN) || (rc == -EBUSY && lockfs_clock() >= deadline)) {
-		policy_clear(&fresh_policy);
-		if (rc == -EBUSY)
-			waitq_note(&fs->waitq, op->tid, key, -ETIMEDOUT, lockfs_clock());
-		fuse_reply_err(op->req, rc == -EBUSY ? ETIMEDOUT : -rc);
+	if (rc != -EBUSY && rc != -EAGAIN)
+		return answer(fs, op, self, queued, rc);
+	if (!known) {
+		rc = timeout_for(fs, key, &timeout) < 0 ? -EAGAIN : rc;
+		if (rc == -EAGAIN && !self)
+			timeout = INFINITY; /* unknown yet: the re-run decides */
+	}
+	if (rc == -EBUSY && lockfs_clock() >= (known ? self->deadline : op->arrived + timeout)) {
+		waitq_note(&fs->waitq, op->tid, key, -ETIMEDOUT, lockfs_clock());
+		fuse_reply_err(op->req, ETIMEDOUT);
 		return OP_DONE;
 	}
 	if (!self && !(self = waitq_new(op))) {
-		policy_clear(&fresh_policy);
 		fuse_reply_err(op->req, ENOMEM);
 		return OP_DONE;
 	}
 	*queued = self;
-	if (!known) {
+	if (!known && rc == -EBUSY) {
 		self->key = strdup(key);
 		self->who = fresh_who;
-		self->policy = fresh_policy; /* moved */
-		self->deadline = deadline;
-		self->acquire = op->kind == OP_OPEN;
+		self->deadline = op->arrived + timeout;
+		self->acquire = true;
 	}
 	if (rc == -EAGAIN || !self->key) {
 		if (self->state == PENDING_NEW)
@@ -733,7 +748,7 @@ static int run_open(struct lockfs *fs, struct op *op, struct pending *self,
 		return OP_DONE;
 	}
 	waitq_unnote(&fs->waitq, op->tid, node->path); /* a CREATE sent back here is served */
-	rc = acquire(fs, op, self, queued, node->path, 0, &grant);
+	rc = acquire(fs, op, self, queued, node->path, 0, &grant, NULL);
 	if (rc != OP_GRANTED)
 		return rc;
 	open_reply_info(&op->fi, true);
@@ -757,25 +772,18 @@ static int run_create(struct lockfs *fs, struct op *op, struct pending *self,
 	if ((op->fi.flags & O_ACCMODE) == O_RDONLY)
 		return answer(fs, op, self, queued, -ENOENT); /* reading never acquires */
 	rc = acquire(fs, op, self, queued, key, (op->fi.flags & O_EXCL) ? LOCK_EXCLUSIVE : 0,
-		     &grant);
+		     &grant, &info);
 	if (rc != OP_GRANTED)
 		return rc;
 	node = nodes_lookup(&fs->nodes, op->ino, key, false);
 	if (!node) {
+		lock_info_clear(&info);
 		fuse_reply_err(op->req, ENOMEM); /* the lock stays held: rm releases it */
 		return OP_DONE;
 	}
-	memset(&st, 0, sizeof(st));
-	st.st_ino = node->ino;
-	st.st_mode = S_IFREG | 0644;
-	st.st_nlink = 1;
-	st.st_uid = op->uid;
-	st.st_gid = op->gid;
-	if (lock_inspect(fs->store, key, &info) == 0) {
-		node_saw(fs, node, &info);
-		file_attr(fs, key, node->ino, &info, &st);
-		lock_info_clear(&info);
-	}
+	node_saw(fs, node, &info);
+	file_attr(fs, key, node->ino, &info, &st);
+	lock_info_clear(&info);
 	fill_entry(&e, &st);
 	open_reply_info(&op->fi, true);
 	fuse_reply_create(op->req, &e, &op->fi);
@@ -792,7 +800,7 @@ static struct pending *successor_of(struct lockfs *fs, const char *key,
 
 	if (head) {
 		next->who = &head->who;
-		next->policy = &head->policy;
+		next->defaults = &fs->opts.defaults;
 	}
 	return head;
 }
@@ -823,7 +831,7 @@ static int run_unlink(struct lockfs *fs, struct op *op, struct pending *self,
 
 	if (rc < 0)
 		return answer(fs, op, self, queued, rc);
-	who = caller_of(op);
+	who = caller_of(fs, op);
 	head = successor_of(fs, key, &next);
 	rc = lock_unlink(fs->store, key, &who, head ? &next : NULL, &out);
 	if (rc == -ENOENT && dir_exists(fs, key) == 1)
@@ -851,20 +859,12 @@ static int run_setattr(struct lockfs *fs, struct op *op, struct pending *self,
 		return answer(fs, op, self, queued, -EPERM);
 	if (!node->is_dir && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 					FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
-		struct policy policy;
-		struct caller who = caller_of(op);
-		char dir[KEY_MAX_BYTES + 1];
+		struct caller who = caller_of(fs, op);
 
 		/* touch -c: renew, expiry = now + the TTL in force. */
 		rc = waitq_recall(&fs->waitq, op->tid, node->path, lockfs_clock());
-		if (rc < 0)
-			return answer(fs, op, self, queued, rc);
-		dir_of(node->path, dir, sizeof(dir));
-		rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &policy);
-		if (rc == 0) {
-			rc = lock_renew(fs->store, node->path, &who, &policy);
-			policy_clear(&policy);
-		}
+		if (rc == 0)
+			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults);
 		if (rc < 0)
 			return answer(fs, op, self, queued, rc);
 	}
@@ -1160,7 +1160,7 @@ static int parse_generation(const char *text, size_t len, int64_t *out)
 static int set_lock_attr(struct lockfs *fs, struct op *op, struct node *node, enum lock_attr a,
 			 bool remove)
 {
-	struct caller who = caller_of(op);
+	struct caller who = caller_of(fs, op);
 	const char *value = op->value ? op->value : "";
 	size_t len = remove ? 0 : op->size;
 	struct lock_outcome out;

@@ -66,7 +66,6 @@ void waitq_free(struct pending *p)
 		return;
 	free_op(p->op);
 	free(p->key);
-	policy_clear(&p->policy);
 	free(p);
 }
 

@@ -48,7 +48,6 @@ struct pending {
 	double parked_until;
 	pid_t tid;            /* the asking thread, to resume a parked place */
 	struct caller who;    /* acquisitions: who asks */
-	struct policy policy; /* acquisitions: TTL and tags in force */
 	char *key;            /* acquisitions: the lock */
 	struct queue *queue;
 	struct pending *prev, *next; /* in the key's queue or the retry list */

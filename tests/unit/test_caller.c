@@ -61,12 +61,48 @@ static void test_invisible_thread_is_anonymous(void **state)
 	assert_int_equal(c.tgid, 0);
 }
 
+static void *exit_at_once(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+static void test_cache_knows_threads_and_forgets_dead_ones(void **state)
+{
+	struct caller_cache *cache = caller_cache_new(4);
+	struct caller direct, cached, again;
+	pthread_t t;
+	pid_t gone = 0;
+
+	assert_non_null(cache);
+	caller_from_thread(gettid(), 7, 8, &direct);
+	assert_int_equal(caller_identify(cache, gettid(), 7, 8, &cached), 0);
+	assert_int_equal(cached.tgid, direct.tgid);
+	assert_int_equal(cached.tid, direct.tid);
+	assert_true(cached.start_time == direct.start_time);
+	assert_string_equal(cached.comm, direct.comm);
+	/* A second look is served from the kept file, with the new uid. */
+	assert_int_equal(caller_identify(cache, gettid(), 9, 9, &again), 0);
+	assert_int_equal(again.tid, gettid());
+	assert_int_equal(again.uid, 9);
+	/* A thread that has exited is anonymous, even though it was cached. */
+	assert_int_equal(pthread_create(&t, NULL, exit_at_once, &gone), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(caller_identify(cache, gone, 1, 1, &again), 0);
+	assert_int_equal(again.tid, 0);
+	/* More threads than slots: the oldest slot is reused. */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(caller_identify(cache, gettid(), 1, 1, &again), 0);
+	caller_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_this_thread),
 		cmocka_unit_test(test_other_thread_shares_tgid),
 		cmocka_unit_test(test_invisible_thread_is_anonymous),
+		cmocka_unit_test(test_cache_knows_threads_and_forgets_dead_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

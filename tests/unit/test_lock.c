@@ -135,7 +135,7 @@ static void test_acquire_free_writes_an_rlock_row(void **state)
 	uint8_t buf[300];
 	char owner[64];
 
-	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(g.count, 1);
 	assert_true(g.fresh);
 	assert_true(g.generation > 0);
@@ -163,8 +163,8 @@ static void test_same_thread_reenters_and_releases_in_steps(void **state)
 	struct lock_grant g1, g2;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g1), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g2), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g1, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g2, NULL), 0);
 	assert_int_equal(g2.count, 2);
 	assert_false(g2.fresh);
 	assert_int_equal(g2.generation, g1.generation);
@@ -187,11 +187,11 @@ static void test_held_by_another_is_busy_and_unchanged(void **state)
 	struct env *e = *state;
 	struct lock_grant g;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g));
+				 lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g, NULL));
 	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice_other_thread,
-							 &e->plain, 0, &g));
+							 &e->plain, 0, &g, NULL));
 }
 
 static void test_exclusive_refuses_any_holder(void **state)
@@ -199,11 +199,11 @@ static void test_exclusive_refuses_any_holder(void **state)
 	struct env *e = *state;
 	struct lock_grant g;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_EXCLUSIVE, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_EXCLUSIVE, &g, NULL), 0);
 	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->alice, &e->plain,
-							  LOCK_EXCLUSIVE, &g));
+							  LOCK_EXCLUSIVE, &g, NULL));
 	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->bob, &e->plain,
-							  LOCK_EXCLUSIVE, &g));
+							  LOCK_EXCLUSIVE, &g, NULL));
 }
 
 static void test_reenter_only_leaves_free_locks_to_the_queue(void **state)
@@ -212,9 +212,9 @@ static void test_reenter_only_leaves_free_locks_to_the_queue(void **state)
 	struct lock_grant g;
 
 	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice, &e->plain,
-							 LOCK_REENTER_ONLY, &g));
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_REENTER_ONLY, &g), 0);
+							 LOCK_REENTER_ONLY, &g, NULL));
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_REENTER_ONLY, &g, NULL), 0);
 	assert_int_equal(g.count, 2);
 }
 
@@ -229,7 +229,7 @@ static void test_live_other_data_is_eexist_and_untouched(void **state)
 			     "VALUES (x'80059508000000000000008c04706f6f6c942e', 0, 1, 1, "
 			     "x'80054b022e', 3)");
 	assert_refused_unchanged(e, -EEXIST,
-				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, &g));
+				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, &g, NULL));
 	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "pool", &e->root, NULL, &out));
 	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "pool", &e->root, "a"));
 }
@@ -247,7 +247,7 @@ static void test_expired_data_is_replaced_in_place(void **state)
 			     "INSERT INTO tag (name) VALUES ('old'); "
 			     "INSERT INTO cache_tag (cache_id, tag_id) VALUES (1, 1)");
 	id_before = sql_int(e->outside, "SELECT id FROM cache");
-	assert_int_equal(lock_acquire(e->st, "greeting", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "greeting", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(sql_int(e->outside, "SELECT id FROM cache"), id_before);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 0);
@@ -267,7 +267,7 @@ static void test_free_rlock_is_acquirable(void **state)
 		 "INSERT INTO cache (key, raw, store_time, access_time, value, mode) VALUES "
 		 "(x'80059512000000000000008c0e72656c65617365642d726c6f636b942e', 0, 1, 1, "
 		 "x'80059511000000000000008c09333631382d33363138944b0086942e', 3)");
-	assert_int_equal(lock_acquire(e->st, "released-rlock", &e->bob, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "released-rlock", &e->bob, &e->plain, 0, &g, NULL), 0);
 	v = stored_value(e, "released-rlock", buf, sizeof(buf));
 	assert_int_equal(v.kind, PICKLE_OWNER);
 	assert_int_equal(v.number, 1);
@@ -293,7 +293,7 @@ static void test_python_synclock_belongs_to_the_daemon_uid(void **state)
 	assert_int_equal(lock_is_permitted(&info, &e->bob), getuid() == 1001);
 	lock_info_clear(&info);
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g));
+				 lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g, NULL));
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "deploy", &e->bob, NULL, &out));
 	assert_int_equal(lock_unlink(e->st, "deploy", &e->root, NULL, &out), 0);
 	assert_true(out.broken);
@@ -307,8 +307,8 @@ static void test_same_uid_breaks_whatever_the_count(void **state)
 	struct lock_grant g;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice_other_thread, NULL, &out), 0);
 	assert_int_equal(out.kind, LOCK_RELEASED);
 	assert_true(out.broken);
@@ -322,7 +322,7 @@ static void test_other_uid_gets_eperm_and_root_breaks(void **state)
 	struct lock_grant g;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &e->bob, NULL, &out));
 	assert_refused_unchanged(e, -EPERM, lock_set_tags(e->st, "k", &e->bob, "x"));
 	assert_refused_unchanged(e, -EPERM, lock_set_ttl(e->st, "k", &e->bob, true, 5));
@@ -355,14 +355,14 @@ static void test_compare_and_release(void **state)
 	struct lock_grant old, now;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &old), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &old, NULL), 0);
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now, NULL), 0);
 	assert_true(now.generation > old.generation);
 	assert_refused_unchanged(e, -ESTALE,
 				 lock_release_generation(e->st, "k", &e->alice, old.generation,
 							 NULL, &out));
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now, NULL), 0);
 	assert_int_equal(now.count, 2);
 	assert_int_equal(
 		lock_release_generation(e->st, "k", &e->alice, now.generation, NULL, &out), 0);
@@ -375,14 +375,14 @@ static void test_handoff_gives_the_row_to_the_successor(void **state)
 {
 	struct env *e = *state;
 	struct policy tagged = {.has_ttl = true, .ttl = 100, .tags = "next"};
-	struct lock_successor next = {.who = &e->bob, .policy = &tagged};
+	struct lock_successor next = {.who = &e->bob, .defaults = &tagged};
 	struct lock_grant g;
 	struct lock_outcome out;
 	struct lock_info info;
 	char bob_owner[64];
 	int64_t id = 0;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
 	id = sql_int(e->outside, "SELECT id FROM cache");
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice, &next, &out), 0);
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
@@ -409,7 +409,7 @@ static void test_renew_ttl_and_tags(void **state)
 	struct lock_info info;
 	double t0 = lock_now();
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &ttl, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &ttl, 0, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_true(info.expires);
 	assert_true(info.expire_time >= t0 + 50 && info.expire_time < t0 + 60);
@@ -446,13 +446,13 @@ static void test_expired_lock_counts_as_free_and_is_swept(void **state)
 	struct lock_grant g;
 	struct lock_info info;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &short_ttl, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &short_ttl, 0, &g, NULL), 0);
 	/* Expired ordinary data must survive the sweep. */
 	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, value, mode, "
 			     "expire_time) VALUES (x'01', 0, 1, 1, x'68656c6c6f', 2, 2)");
 	usleep(5000);
 	assert_int_equal(lock_inspect(e->st, "k", &info), -ENOENT);
-	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(lock_set_ttl(e->st, "k", &e->bob, true, 0.001), 0);
 	usleep(5000);
 	assert_int_equal(lock_sweep_expired(e->st, lock_now()), 1);
@@ -471,12 +471,12 @@ static void test_reused_thread_id_is_not_the_owner(void **state)
 
 	reborn.start_time = e->alice.start_time + 1;
 	reborn.uid = 1001; /* another user got the recycled thread id */
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_true(lock_is_owner(&info, &e->alice));
 	assert_false(lock_is_owner(&info, &reborn));
 	lock_info_clear(&info);
-	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &reborn, &e->plain, 0, &g));
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &reborn, &e->plain, 0, &g, NULL));
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &reborn, NULL, &out));
 }
 
@@ -490,12 +490,12 @@ static void test_pid_zero_is_never_an_owner(void **state)
 	caller_from_thread(0, 1000, 1000, &hidden);
 	hidden_again = hidden;
 	assert_int_equal(hidden.tid, 0);
-	assert_int_equal(lock_acquire(e->st, "k", &hidden, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &hidden, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_false(lock_is_owner(&info, &hidden));
 	lock_info_clear(&info);
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "k", &hidden_again, &e->plain, 0, &g));
+				 lock_acquire(e->st, "k", &hidden_again, &e->plain, 0, &g, NULL));
 }
 
 static void test_python_rlock_owner_matches_without_start_time(void **state)
@@ -517,7 +517,7 @@ static void test_python_rlock_owner_matches_without_start_time(void **state)
 		 "(x'8005950b000000000000008c076e696768746c79942e', 0, 1, 1, x'%s', 3)",
 		 hex);
 	sql_exec(e->outside, sql);
-	assert_int_equal(lock_acquire(e->st, "nightly", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "nightly", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(g.count, 2);
 	assert_int_equal(g.generation, 0);
 }
@@ -533,7 +533,7 @@ static void test_directories(void **state)
 	assert_refused_unchanged(e, -EPERM, lock_mkdir(e->st, "other", &e->bob));
 	assert_int_equal(lock_mkdir(e->st, "jobs/nested", &e->root), 0);
 	assert_refused_unchanged(e, -ENOTEMPTY, lock_rmdir(e->st, "jobs", &e->root));
-	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_int_equal(lock_any_below(e->st, "jobs"), 1);
 	assert_int_equal(lock_any_below(e->st, "job"), 0);
 	assert_refused_unchanged(e, -ENOTEMPTY, lock_rmdir(e->st, "jobs/nested", &e->root));
@@ -543,8 +543,44 @@ static void test_directories(void **state)
 	assert_int_equal(lock_rmdir(e->st, "jobs", &e->root), 0);
 	assert_refused_unchanged(e, -ENOENT, lock_rmdir(e->st, "jobs", &e->root));
 	assert_refused_unchanged(e, -EBUSY, lock_rmdir(e->st, "", &e->root));
-	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g, NULL), 0);
 	assert_refused_unchanged(e, -EEXIST, lock_mkdir(e->st, "held", &e->root));
+}
+
+static void test_directory_policy_applies_inside_the_acquisition(void **state)
+{
+	struct env *e = *state;
+	struct policy defaults = {.timeout = 10, .tags = "mount"};
+	struct lock_grant g;
+	struct lock_info taken, seen;
+	double t0 = lock_now();
+
+	assert_int_equal(lock_mkdir(e->st, "d", &e->root), 0);
+	assert_int_equal(policy_dir_set(e->st, "d", &e->root, POLICY_TTL, "40", 2), 0);
+	assert_int_equal(policy_dir_set(e->st, "d", &e->root, POLICY_TAGS, "dir", 3), 0);
+	assert_int_equal(lock_acquire(e->st, "d/x", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_true(g.expires && g.expire_time >= t0 + 40);
+	assert_int_equal(lock_inspect(e->st, "d/x", &seen), 0);
+	assert_string_equal(seen.tags, "dir");
+	/* What the acquisition reports is what a later read shows. */
+	assert_string_equal(taken.tags, seen.tags);
+	assert_string_equal(taken.owner, seen.owner);
+	assert_int_equal(taken.count, seen.count);
+	assert_true(taken.acquired == seen.acquired);
+	assert_true(taken.expire_time == seen.expire_time);
+	assert_int_equal(taken.holder.generation, seen.holder.generation);
+	lock_info_clear(&taken);
+	lock_info_clear(&seen);
+	/* Outside d the mount's defaults apply. */
+	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_false(taken.expires);
+	assert_string_equal(taken.tags, "mount");
+	lock_info_clear(&taken);
+	/* Re-entry reports the count it reached. */
+	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_int_equal(taken.count, 2);
+	assert_string_equal(taken.tags, "mount");
+	lock_info_clear(&taken);
 }
 
 static void test_status_text(void **state)
@@ -556,7 +592,7 @@ static void test_status_text(void **state)
 	char text[1024], line[128];
 	int len;
 
-	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &ttl, 0, &g), 0);
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &ttl, 0, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "deploy", &info), 0);
 	len = lock_format_status("deploy", &info, 2, text, sizeof(text));
 	assert_int_equal(len, (int)strlen(text));
@@ -595,7 +631,7 @@ static void worker(const char *dir, const char *counter_path)
 		char buf[32] = {0};
 		int fd, rc;
 
-		while ((rc = lock_acquire(st, "counter", &me, &plain, 0, &g)) == -EBUSY ||
+		while ((rc = lock_acquire(st, "counter", &me, &plain, 0, &g, NULL)) == -EBUSY ||
 		       rc == -EAGAIN)
 			usleep(20);
 		if (rc < 0 || g.count != 1)
@@ -674,6 +710,7 @@ int main(void)
 		T(test_pid_zero_is_never_an_owner),
 		T(test_python_rlock_owner_matches_without_start_time),
 		T(test_directories),
+		T(test_directory_policy_applies_inside_the_acquisition),
 		T(test_status_text),
 		T(test_eight_processes_count_to_4000),
 	};

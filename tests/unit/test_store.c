@@ -317,7 +317,7 @@ static void test_busy_database_returns_eagain(void **state)
 	sql_exec(outside, "BEGIN IMMEDIATE");
 	assert_int_equal(store_begin(st), -EAGAIN);
 	/* Readers are never blocked by a writer in WAL mode. */
-	assert_int_equal(store_get_row(st, "anything", &row), -ENOENT);
+	assert_int_equal(store_get_row(st, "anything", &row, NULL), -ENOENT);
 	sql_exec(outside, "ROLLBACK");
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -340,7 +340,7 @@ static void test_data_version_sees_only_other_writers(void **state)
 	caller_from_thread(gettid(), getuid(), getgid(), &me);
 	assert_int_equal(store_open(dir, &st, &why), 0);
 	assert_int_equal(store_data_version(st, &v0), 0);
-	assert_int_equal(lock_acquire(st, "mine", &me, &policy, 0, &grant), 0);
+	assert_int_equal(lock_acquire(st, "mine", &me, &policy, 0, &grant, NULL), 0);
 	assert_int_equal(store_data_version(st, &v1), 0);
 	assert_int_equal(v0, v1);
 	outside = open_outside(dir);
@@ -367,7 +367,7 @@ static void write_everything(struct store *st)
 {
 	struct caller a, b, root;
 	struct policy tagged = {.timeout = 0, .has_ttl = true, .ttl = 60, .tags = "ci,prod"};
-	struct lock_successor next = {.who = &b, .policy = &tagged};
+	struct lock_successor next = {.who = &b, .defaults = &tagged};
 	struct lock_grant grant;
 	struct lock_outcome out;
 
@@ -376,8 +376,8 @@ static void write_everything(struct store *st)
 	b.tid = a.tid + 1;
 	root = a;
 	root.uid = 0;
-	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant), 0);
-	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant), 0);
+	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant, NULL), 0);
+	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant, NULL), 0);
 	assert_int_equal(lock_set_tags(st, "job", &a, "x,y,z"), 0);
 	assert_int_equal(lock_set_ttl(st, "job", &a, true, 30), 0);
 	assert_int_equal(lock_unlink(st, "job", &a, NULL, &out), 0);
@@ -385,7 +385,7 @@ static void write_everything(struct store *st)
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
 	assert_int_equal(lock_mkdir(st, "dir", &root), 0);
 	assert_int_equal(policy_dir_set(st, "dir", &a, POLICY_TAGS, "q", 1), -EPERM);
-	assert_int_equal(lock_acquire(st, "dir/other", &a, &tagged, 0, &grant), 0);
+	assert_int_equal(lock_acquire(st, "dir/other", &a, &tagged, 0, &grant, NULL), 0);
 	assert_int_equal(lock_unlink(st, "dir/other", &a, NULL, &out), 0);
 	assert_int_equal(lock_sweep_expired(st, lock_now() + 3600), 1);
 }

@@ -1,0 +1,120 @@
+/*
+ * floor_fuse.c — the least a FUSE lock service can cost here: a low-level
+ * filesystem that answers the requests of an acquire+release pair (LOOKUP,
+ * CREATE, RELEASE, LOOKUP, UNLINK) with no storage, no caching and the
+ * single-threaded loop.  FLUSH is not implemented, so the kernel stops
+ * sending it after the first ENOSYS.
+ *
+ *   floor_fuse MOUNTPOINT      (foreground; stop with fusermount3 -u)
+ */
+#define FUSE_USE_VERSION 314
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAMES 64
+
+/* Which names exist: the benchmark uses a handful. */
+static char names[NAMES][64];
+
+static int find(const char *name)
+{
+	for (int i = 0; i < NAMES; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static void file_entry(struct fuse_entry_param *e, int slot)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = (fuse_ino_t)slot + 2;
+	e->attr.st_ino = e->ino;
+	e->attr.st_mode = S_IFREG | 0644;
+	e->attr.st_nlink = 1;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	int slot = find(name);
+
+	if (slot < 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	file_entry(&e, slot);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st = {.st_ino = ino, .st_nlink = 1};
+
+	st.st_mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	int slot = find("");
+
+	if (slot < 0 || strlen(name) >= sizeof(names[0])) {
+		fuse_reply_err(req, ENOSPC);
+		return;
+	}
+	snprintf(names[slot], sizeof(names[slot]), "%s", name);
+	file_entry(&e, slot);
+	fi->direct_io = 1;
+	fuse_reply_create(req, &e, fi);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fi->direct_io = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	int slot = find(name);
+
+	if (slot >= 0)
+		names[slot][0] = '\0';
+	fuse_reply_err(req, slot < 0 ? ENOENT : 0);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.create = op_create,
+	.open = op_open,
+	.unlink = op_unlink,
+};
+
+int main(int argc, char **argv)
+{
+	char *fake[] = {argv[0], NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(1, fake);
+	struct fuse_session *se;
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: floor_fuse MOUNTPOINT\n");
+		return 2;
+	}
+	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (!se)
+		return 1;
+	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, argv[1]) == 0) {
+		rc = fuse_session_loop(se) ? 1 : 0;
+		fuse_session_unmount(se);
+	}
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	return rc;
+}
