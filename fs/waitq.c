@@ -337,6 +337,7 @@ void waitq_resume(struct waitq *q, struct pending *p, struct op *op)
 	q->waiting++;
 	q->parked--;
 	track_request(q, p);
+	note_deadline(q, p->deadline); /* the watch thread may have stopped counting it */
 }
 
 bool waitq_registered(struct waitq *q, struct pending *p)

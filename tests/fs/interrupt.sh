@@ -39,4 +39,29 @@ is "$(waiters "$MNT/line")" 2 "the interrupted program is waiting again"
 rm "$MNT/line"
 wait_jobs
 is "$(tr '\n' ' ' <"$T/order")" "python second " "it kept its place ahead of the second waiter"
+
+# ... and its deadline: interrupted after 0.5 s of a 1 s timeout, it times out at 1 s.
+unmount_lockfs
+assert_clean_exit
+mount_lockfs --timeout=1 || exit 1
+touch "$MNT/deadline"
+/usr/bin/python3 - "$MNT/deadline" >"$T/deadline" <<'PYEOF' &
+import errno, os, signal, sys, time
+signal.signal(signal.SIGUSR1, lambda *_: None)
+start = time.monotonic()
+try:
+    os.open(sys.argv[1], os.O_WRONLY)
+    print("acquired")
+except OSError as e:
+    print(errno.errorcode[e.errno], int((time.monotonic() - start) * 1000))
+PYEOF
+waiter=$!
+wait_until waiters_are "$MNT/deadline" 1
+sleep 0.5
+kill -USR1 "$waiter"
+wait "$waiter"
+read -r err ms <"$T/deadline"
+is "$err" ETIMEDOUT "the retried open still times out"
+[ "$ms" -ge 800 ] && [ "$ms" -lt 1400 ]
+ok $? "at the original deadline, not a fresh one (${ms} ms)"
 finish
