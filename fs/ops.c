@@ -194,6 +194,23 @@ static void dir_of(const char *key, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
 }
 
+/*
+ * Has another connection written since the watch thread last looked?  Then
+ * the tree is stale now, not in a few milliseconds: rebuild it, and let the
+ * watch thread re-check waiters and known files.
+ */
+static void notice_outside_writes(struct lockfs *fs)
+{
+	int64_t version;
+
+	if (store_data_version(fs->store, &version) == 0 && version != fs->data_version) {
+		fs->data_version = version;
+		fs->outside_change = true;
+		tree_invalidate(&fs->tree);
+		watch_poke(fs);
+	}
+}
+
 /* 1 when path is a directory (kept, or above a held lock or a kept one), 0, or -errno. */
 static int dir_exists(struct lockfs *fs, const char *path)
 {
@@ -204,6 +221,7 @@ static int dir_exists(struct lockfs *fs, const char *path)
 	rc = store_dir_kept(fs->store, path);
 	if (rc != 0)
 		return rc;
+	notice_outside_writes(fs);
 	rc = tree_ensure(&fs->tree, fs->store, lock_now());
 	if (rc < 0)
 		return rc;
