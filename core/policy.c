@@ -149,7 +149,7 @@ void policy_format_seconds(double seconds, char *out, size_t cap)
 		out[--len] = '\0';
 }
 
-int policy_copy(struct policy *dst, const struct policy *src)
+static int policy_copy(struct policy *dst, const struct policy *src)
 {
 	*dst = *src;
 	dst->tags = strdup(src->tags ? src->tags : "");

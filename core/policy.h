@@ -48,9 +48,6 @@ void policy_format_seconds(double seconds, char *out, size_t cap);
 int policy_resolve(struct store *st, const char *dir, const struct policy *defaults,
 		   struct policy *out);
 
-/* Copy a policy (tags duplicated). */
-int policy_copy(struct policy *dst, const struct policy *src);
-
 /* Free out->tags. */
 void policy_clear(struct policy *p);
 

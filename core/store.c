@@ -853,16 +853,6 @@ bool store_may_evict(const struct store *st)
 	return st->may_evict;
 }
 
-const char *store_db_path(const struct store *st)
-{
-	return st->path;
-}
-
-void store_set_busy_budget(struct store *st, unsigned usec)
-{
-	st->busy_budget_usec = usec;
-}
-
 void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned step), void *ctx)
 {
 	st->fault_hook = hook;

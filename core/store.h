@@ -94,14 +94,10 @@ void store_close(struct store *st);
 /* True when the cache's eviction_policy is not "none". */
 bool store_may_evict(const struct store *st);
 
-/* Path of cache.db (owned by the store). */
-const char *store_db_path(const struct store *st);
-
 /*
- * The longest time, in microseconds, a statement waits inside SQLite for a
- * busy database before it returns -EAGAIN (default 2000).
+ * A statement that meets a busy database waits inside SQLite in 100 us
+ * steps for at most 2 ms, then returns -EAGAIN (at open: up to 10 s).
  */
-void store_set_busy_budget(struct store *st, unsigned usec);
 
 /*
  * Test hook: called with an increasing step number before every statement
