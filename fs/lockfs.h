@@ -98,6 +98,9 @@ struct op {
 	double arrived; /* monotonic seconds */
 };
 
+/* Free an op and what it owns (waitq.c). */
+void op_free(struct op *op);
+
 /* Monotonic seconds. */
 double lockfs_clock(void);
 

@@ -70,15 +70,6 @@ static struct op *op_new(enum op_kind kind, fuse_req_t req, fuse_ino_t ino, cons
 	return op;
 }
 
-static void op_free(struct op *op)
-{
-	if (!op)
-		return;
-	free(op->name);
-	free(op->value);
-	free(op);
-}
-
 /*
  * Interrupt callback.  Registered: answer EINTR now (an acquisition keeps a
  * parked place for a second).  Not yet registered (libfuse calls us from

@@ -39,7 +39,7 @@ void waitq_destroy(struct waitq *q)
 	}
 }
 
-static void free_op(struct op *op)
+void op_free(struct op *op)
 {
 	if (!op)
 		return;
@@ -64,7 +64,7 @@ void waitq_free(struct pending *p)
 {
 	if (!p)
 		return;
-	free_op(p->op);
+	op_free(p->op);
 	free(p->key);
 	free(p);
 }
@@ -318,7 +318,7 @@ void waitq_decide(struct waitq *q, struct pending *p, int result)
 void waitq_park(struct waitq *q, struct pending *p, double until)
 {
 	untrack_request(q, p);
-	free_op(p->op);
+	op_free(p->op);
 	p->op = NULL;
 	p->state = PENDING_PARKED;
 	p->parked_until = until;
