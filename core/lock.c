@@ -150,14 +150,6 @@ static const char *host_name(void)
 	return name;
 }
 
-/* The directory part of a key ("" for the root), for its policy. */
-static void dir_of_key(const char *key, char *out, size_t cap)
-{
-	const char *slash = strrchr(key, '/');
-
-	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
-}
-
 /*
  * Write a fresh (owner, 1) lock for who over row id (0: a new row), with the
  * TTL and tags in force in its directory.  Fills grant, and info when given.
@@ -172,7 +164,7 @@ static int take(struct store *st, const char *key, int64_t id, const struct call
 	struct store_lock lock = {.owner = owner, .count = 1, .store_time = now, .holder = &holder};
 	int64_t rc;
 
-	dir_of_key(key, dir, sizeof(dir));
+	name_dir_of(key, dir, sizeof(dir));
 	rc = policy_resolve(st, dir, defaults, &policy);
 	if (rc < 0)
 		return (int)rc;
@@ -386,7 +378,7 @@ int lock_renew(struct store *st, const char *key, const struct caller *who,
 	struct policy policy;
 	int rc;
 
-	dir_of_key(key, dir, sizeof(dir));
+	name_dir_of(key, dir, sizeof(dir));
 	store_read_begin(st); /* the policy and the row in one read */
 	rc = policy_resolve(st, dir, defaults, &policy);
 	if (rc == 0) {
@@ -613,11 +605,6 @@ int lock_any_below(struct store *st, const char *path)
 	return lock_for_each_held(st, held_below, &probe);
 }
 
-static bool may_change_dirs(const struct caller *who)
-{
-	return who->uid == 0 || who->uid == geteuid();
-}
-
 static int stop_at_first(void *ctx, const char *path)
 {
 	return 1;
@@ -629,7 +616,7 @@ int lock_mkdir(struct store *st, const char *path, const struct caller *who)
 	struct lock_row lr;
 	int rc;
 
-	if (!may_change_dirs(who))
+	if (!policy_may_change_dirs(who))
 		return -EPERM;
 	rc = store_begin(st);
 	if (rc < 0)
@@ -656,7 +643,7 @@ int lock_rmdir(struct store *st, const char *path, const struct caller *who)
 
 	if (!*path)
 		return -EBUSY;
-	if (!may_change_dirs(who))
+	if (!policy_may_change_dirs(who))
 		return -EPERM;
 	rc = store_begin(st);
 	if (rc < 0)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 bool name_utf8_valid(const char *s, size_t len)
@@ -87,4 +88,11 @@ int name_join(const char *dir, const char *name, size_t name_len, char *out, siz
 	memcpy(out + total - name_len, name, name_len);
 	out[total] = '\0';
 	return (int)total;
+}
+
+void name_dir_of(const char *key, char *out, size_t cap)
+{
+	const char *slash = strrchr(key, '/');
+
+	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
 }

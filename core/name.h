@@ -35,4 +35,7 @@ bool name_key_showable(const char *key, size_t len);
  */
 int name_join(const char *dir, const char *name, size_t name_len, char *out, size_t cap);
 
+/* Write the directory part of key to out: "a/b/c" -> "a/b", "c" -> "". */
+void name_dir_of(const char *key, char *out, size_t cap);
+
 #endif

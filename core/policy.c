@@ -214,7 +214,7 @@ int policy_resolve(struct store *st, const char *dir, const struct policy *defau
 	return 0;
 }
 
-static bool may_change_dirs(const struct caller *who)
+bool policy_may_change_dirs(const struct caller *who)
 {
 	return who->uid == 0 || who->uid == geteuid();
 }
@@ -320,7 +320,7 @@ int policy_dir_set(struct store *st, const char *dir, const struct caller *who,
 {
 	struct store_dir probe = {0};
 
-	if (!may_change_dirs(who))
+	if (!policy_may_change_dirs(who))
 		return -EPERM;
 	if (fill_field(&probe, field, value, len) < 0) /* refuse before any write */
 		return -EINVAL;
@@ -331,7 +331,7 @@ int policy_dir_set(struct store *st, const char *dir, const struct caller *who,
 int policy_dir_remove(struct store *st, const char *dir, const struct caller *who,
 		      enum policy_field field)
 {
-	if (!may_change_dirs(who))
+	if (!policy_may_change_dirs(who))
 		return -EPERM;
 	return update_field(st, dir, field, NULL, 0, true);
 }

@@ -177,14 +177,6 @@ static int key_of(struct lockfs *fs, fuse_ino_t dir, const char *name, char *out
 	return rc < 0 ? rc : 0;
 }
 
-/* The directory part of a key ("" for the root). */
-static void dir_of(const char *key, char *out, size_t cap)
-{
-	const char *slash = strrchr(key, '/');
-
-	snprintf(out, cap, "%.*s", slash ? (int)(slash - key) : 0, key);
-}
-
 /*
  * Has another connection written since the watch thread last looked?  Then
  * the tree is stale now, not in a few milliseconds: rebuild it, and let the
@@ -281,6 +273,26 @@ static void fill_entry(struct fuse_entry_param *e, const struct stat *st)
 	e->entry_timeout = 0;
 }
 
+/*
+ * The kernel's entry for lock file key in directory parent, as info shows
+ * it: its node (one more lookup), what the node saw, and its attributes.
+ * Clears info.  -ENOMEM when no node could be made.
+ */
+static int lock_entry(struct lockfs *fs, fuse_ino_t parent, const char *key,
+		      struct lock_info *info, struct fuse_entry_param *e)
+{
+	struct node *node = nodes_lookup(&fs->nodes, parent, key, false);
+	struct stat st;
+
+	if (node) {
+		node_saw(fs, node, info);
+		file_attr(fs, key, node->ino, info, &st);
+		fill_entry(e, &st);
+	}
+	lock_info_clear(info);
+	return node ? 0 : -ENOMEM;
+}
+
 /* --- lookup, getattr, readdir -------------------------------------------- */
 
 static int lookup(struct lockfs *fs, struct op *op, struct pending *self,
@@ -312,15 +324,9 @@ static int lookup(struct lockfs *fs, struct op *op, struct pending *self,
 		return answer(fs, op, self, queued, rc);
 	rc = lock_inspect(fs->store, key, &info);
 	if (rc == 0) {
-		node = nodes_lookup(&fs->nodes, op->ino, key, false);
-		if (!node) {
-			lock_info_clear(&info);
-			return answer(fs, op, self, queued, -ENOMEM);
-		}
-		node_saw(fs, node, &info);
-		file_attr(fs, key, node->ino, &info, &st);
-		lock_info_clear(&info);
-		fill_entry(&e, &st);
+		rc = lock_entry(fs, op->ino, key, &info, &e);
+		if (rc < 0)
+			return answer(fs, op, self, queued, rc);
 		fuse_reply_entry(op->req, &e);
 		return OP_DONE;
 	}
@@ -625,7 +631,7 @@ static int timeout_for(struct lockfs *fs, const char *key, double *timeout)
 	struct policy policy;
 	int rc;
 
-	dir_of(key, dir, sizeof(dir));
+	name_dir_of(key, dir, sizeof(dir));
 	rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &policy);
 	if (rc == 0) {
 		*timeout = policy.timeout;
@@ -772,8 +778,6 @@ static int run_create(struct lockfs *fs, struct op *op, struct pending *self,
 	struct fuse_entry_param e;
 	struct lock_grant grant;
 	struct lock_info info;
-	struct node *node;
-	struct stat st;
 	int rc = key_of(fs, op->ino, op->name, key, sizeof(key));
 
 	if (rc < 0)
@@ -784,16 +788,10 @@ static int run_create(struct lockfs *fs, struct op *op, struct pending *self,
 		     &grant, &info);
 	if (rc != OP_GRANTED)
 		return rc;
-	node = nodes_lookup(&fs->nodes, op->ino, key, false);
-	if (!node) {
-		lock_info_clear(&info);
+	if (lock_entry(fs, op->ino, key, &info, &e) < 0) {
 		fuse_reply_err(op->req, ENOMEM); /* the lock stays held: rm releases it */
 		return OP_DONE;
 	}
-	node_saw(fs, node, &info);
-	file_attr(fs, key, node->ino, &info, &st);
-	lock_info_clear(&info);
-	fill_entry(&e, &st);
 	open_reply_info(&op->fi, true);
 	fuse_reply_create(op->req, &e, &op->fi);
 	return OP_DONE;

@@ -122,6 +122,30 @@ static void note_deadline(struct waitq *q, double when)
 
 static void detach(struct waitq *q, struct pending *p);
 
+/* The two doubly-linked lists (a key's queue, the retry list): add at the tail, unlink. */
+static void list_append(struct pending **head, struct pending **tail, struct pending *p)
+{
+	p->next = NULL;
+	p->prev = *tail;
+	if (*tail)
+		(*tail)->next = p;
+	else
+		*head = p;
+	*tail = p;
+}
+
+static void list_unlink(struct pending **head, struct pending **tail, struct pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		*head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		*tail = p->prev;
+}
+
 int waitq_enqueue(struct waitq *q, struct pending *p)
 {
 	struct queue *queue = waitq_queue_for(q, p->key);
@@ -132,13 +156,7 @@ int waitq_enqueue(struct waitq *q, struct pending *p)
 		detach(q, p);
 	p->queue = queue;
 	p->state = PENDING_WAITING;
-	p->next = NULL;
-	p->prev = queue->tail;
-	if (queue->tail)
-		queue->tail->next = p;
-	else
-		queue->head = p;
-	queue->tail = p;
+	list_append(&queue->head, &queue->tail, p);
 	queue->waiting++;
 	q->waiting++;
 	if (!waitq_by_req(q, p->op->req))
@@ -151,13 +169,7 @@ void waitq_retry_later(struct waitq *q, struct pending *p)
 {
 	p->state = PENDING_RETRY;
 	p->queue = NULL;
-	p->next = NULL;
-	p->prev = q->retry_tail;
-	if (q->retry_tail)
-		q->retry_tail->next = p;
-	else
-		q->retry_head = p;
-	q->retry_tail = p;
+	list_append(&q->retry_head, &q->retry_tail, p);
 	if (!waitq_by_req(q, p->op->req))
 		track_request(q, p);
 	note_deadline(q, p->deadline);
@@ -169,23 +181,9 @@ static void detach(struct waitq *q, struct pending *p)
 	struct queue *queue = p->queue;
 
 	if (p->state == PENDING_RETRY) {
-		if (p->prev)
-			p->prev->next = p->next;
-		else
-			q->retry_head = p->next;
-		if (p->next)
-			p->next->prev = p->prev;
-		else
-			q->retry_tail = p->prev;
+		list_unlink(&q->retry_head, &q->retry_tail, p);
 	} else if (queue && (p->state == PENDING_WAITING || p->state == PENDING_PARKED)) {
-		if (p->prev)
-			p->prev->next = p->next;
-		else
-			queue->head = p->next;
-		if (p->next)
-			p->next->prev = p->prev;
-		else
-			queue->tail = p->prev;
+		list_unlink(&queue->head, &queue->tail, p);
 		if (p->state == PENDING_WAITING) {
 			queue->waiting--;
 			q->waiting--;
