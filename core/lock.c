@@ -37,14 +37,6 @@ struct lock_row {
 	int64_t count;
 };
 
-double lock_now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
 /* Classify a row's value: SyncLock (NULL), RLock (owner, n), or other. */
 static enum row_class classify(const struct store_row *row, double now, char *owner,
 			       size_t owner_cap, int64_t *count)
@@ -111,16 +103,6 @@ static bool permitted(bool has_holder, const struct store_holder *holder,
 	return who->uid == (has_holder ? holder->uid : geteuid());
 }
 
-bool lock_is_owner(const struct lock_info *info, const struct caller *who)
-{
-	return owner_matches(info->owner, info->made_by_lockfs, &info->holder, who);
-}
-
-bool lock_is_permitted(const struct lock_info *info, const struct caller *who)
-{
-	return lock_is_owner(info, who) || permitted(info->made_by_lockfs, &info->holder, who);
-}
-
 static bool row_owned_by(const struct lock_row *lr, const struct caller *who)
 {
 	return owner_matches(lr->owner, lr->row.has_holder, &lr->row.holder, who);
@@ -131,7 +113,8 @@ static bool row_permits(const struct lock_row *lr, const struct caller *who)
 	return row_owned_by(lr, who) || permitted(lr->row.has_holder, &lr->row.holder, who);
 }
 
-static int finish(struct store *st, int rc)
+/* End a write transaction: commit after success, roll back after rc < 0. */
+static int end_write(struct store *st, int rc)
 {
 	if (rc < 0) {
 		store_rollback(st);
@@ -154,7 +137,7 @@ static const char *host_name(void)
  * Write a fresh (owner, 1) lock for who over row id (0: a new row), with the
  * TTL and tags in force in its directory.  Fills grant, and info when given.
  */
-static int take(struct store *st, const char *key, int64_t id, const struct caller *who,
+static int write_fresh_lock(struct store *st, const char *key, int64_t id, const struct caller *who,
 		const struct policy *defaults, double now, struct lock_grant *grant,
 		struct lock_info *info)
 {
@@ -191,7 +174,6 @@ static int take(struct store *st, const char *key, int64_t id, const struct call
 	if (rc >= 0 && info) {
 		memset(info, 0, sizeof(*info));
 		snprintf(info->owner, sizeof(info->owner), "%s", owner);
-		info->id = rc;
 		info->count = 1;
 		info->made_by_lockfs = true;
 		info->holder = holder;
@@ -210,7 +192,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		 const struct policy *defaults, unsigned flags, struct lock_grant *grant,
 		 struct lock_info *info)
 {
-	double now = lock_now();
+	double now = clock_wall();
 	char *tags = NULL;
 	struct lock_row lr;
 	int rc = store_begin(st);
@@ -222,7 +204,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		return rc;
 	rc = load(st, key, now, &lr, info ? &tags : NULL);
 	if (rc < 0)
-		return finish(st, rc);
+		return end_write(st, rc);
 	switch (lr.class) {
 	case ROW_OTHER:
 		rc = -EEXIST;
@@ -243,7 +225,6 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		grant->expires = lr.row.expires;
 		grant->expire_time = lr.row.expire_time;
 		if (rc == 0 && info) {
-			info->id = lr.row.id;
 			memcpy(info->owner, lr.owner, sizeof(info->owner));
 			info->count = grant->count;
 			info->made_by_lockfs = lr.row.has_holder;
@@ -261,12 +242,12 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			rc = -EBUSY;
 			break;
 		}
-		rc = take(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, defaults, now,
+		rc = write_fresh_lock(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, defaults, now,
 			  grant, info);
 		break;
 	}
 	free(tags);
-	rc = finish(st, rc);
+	rc = end_write(st, rc);
 	if (rc < 0 && info)
 		lock_info_clear(info);
 	return rc;
@@ -278,7 +259,7 @@ static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 {
 	if (next) {
 		outcome->kind = LOCK_HANDED_OVER;
-		return take(st, key, lr->row.id, next->who, next->defaults, now,
+		return write_fresh_lock(st, key, lr->row.id, next->who, next->defaults, now,
 			    &outcome->successor, NULL);
 	}
 	outcome->kind = LOCK_RELEASED;
@@ -288,7 +269,7 @@ static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		const struct lock_successor *next, struct lock_outcome *outcome)
 {
-	double now = lock_now();
+	double now = clock_wall();
 	struct lock_row lr;
 	int rc = store_begin(st);
 
@@ -297,26 +278,26 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		return rc;
 	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return finish(st, rc);
+		return end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return finish(st, -ENOENT);
+		return end_write(st, -ENOENT);
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
 	if (row_owned_by(&lr, who) && lr.count > 1) {
 		outcome->kind = LOCK_DECREMENTED;
-		return finish(st, store_set_count(st, lr.row.id, lr.owner, lr.count - 1));
+		return end_write(st, store_set_count(st, lr.row.id, lr.owner, lr.count - 1));
 	}
 	if (!row_permits(&lr, who))
-		return finish(st, -EPERM);
+		return end_write(st, -EPERM);
 	outcome->broken = !row_owned_by(&lr, who);
-	return finish(st, let_go(st, key, &lr, next, now, outcome));
+	return end_write(st, let_go(st, key, &lr, next, now, outcome));
 }
 
 int lock_release_generation(struct store *st, const char *key, const struct caller *who,
 			    int64_t generation, const struct lock_successor *next,
 			    struct lock_outcome *outcome)
 {
-	double now = lock_now();
+	double now = clock_wall();
 	struct lock_row lr;
 	int rc = store_begin(st);
 
@@ -325,24 +306,24 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 		return rc;
 	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return finish(st, rc);
+		return end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return finish(st, -ENOENT);
+		return end_write(st, -ENOENT);
 	if (!row_permits(&lr, who))
-		return finish(st, -EPERM);
+		return end_write(st, -EPERM);
 	if (!lr.row.has_holder || lr.row.holder.generation != generation)
-		return finish(st, -ESTALE);
+		return end_write(st, -ESTALE);
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
 	outcome->broken = !row_owned_by(&lr, who);
-	return finish(st, let_go(st, key, &lr, next, now, outcome));
+	return end_write(st, let_go(st, key, &lr, next, now, outcome));
 }
 
 /* Set a held lock's expiry, if who may. */
 static int change_expiry(struct store *st, const char *key, const struct caller *who,
 			 bool expires, double seconds)
 {
-	double now = lock_now();
+	double now = clock_wall();
 	struct lock_row lr;
 	int rc;
 
@@ -363,12 +344,12 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 		return rc;
 	rc = load(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return finish(st, rc);
+		return end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return finish(st, -ENOENT);
+		return end_write(st, -ENOENT);
 	if (!row_permits(&lr, who))
-		return finish(st, -EPERM);
-	return finish(st, store_set_expiry(st, lr.row.id, expires, now + seconds));
+		return end_write(st, -EPERM);
+	return end_write(st, store_set_expiry(st, lr.row.id, expires, now + seconds));
 }
 
 int lock_renew(struct store *st, const char *key, const struct caller *who,
@@ -402,14 +383,14 @@ int lock_set_tags(struct store *st, const char *key, const struct caller *who, c
 
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, lock_now(), &lr, NULL);
+	rc = load(st, key, clock_wall(), &lr, NULL);
 	if (rc < 0)
-		return finish(st, rc);
+		return end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return finish(st, -ENOENT);
+		return end_write(st, -ENOENT);
 	if (!row_permits(&lr, who))
-		return finish(st, -EPERM);
-	return finish(st, store_set_tags(st, lr.row.id, tags));
+		return end_write(st, -EPERM);
+	return end_write(st, store_set_tags(st, lr.row.id, tags));
 }
 
 int lock_inspect(struct store *st, const char *key, struct lock_info *info)
@@ -419,14 +400,13 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = load(st, key, lock_now(), &lr, &tags);
+	rc = load(st, key, clock_wall(), &lr, &tags);
 	if (rc < 0)
 		return rc;
 	if (lr.class != ROW_HELD) {
 		free(tags);
 		return lr.class == ROW_OTHER ? -EEXIST : -ENOENT;
 	}
-	info->id = lr.row.id;
 	memcpy(info->owner, lr.owner, sizeof(info->owner));
 	info->count = lr.count;
 	info->made_by_lockfs = lr.row.has_holder;
@@ -555,7 +535,7 @@ int lock_sweep_expired(struct store *st, double now)
 	for (size_t i = 0; rc == 0 && i < list.len; i++)
 		rc = store_delete_row(st, list.ids[i]);
 	free(list.ids);
-	rc = finish(st, rc);
+	rc = end_write(st, rc);
 	return rc < 0 ? rc : (int)list.len;
 }
 
@@ -579,93 +559,7 @@ static int visit_held(void *ctx, const char *key, size_t key_len, const struct s
 
 int lock_for_each_held(struct store *st, lock_each_fn fn, void *ctx)
 {
-	struct held_walk walk = {.fn = fn, .ctx = ctx, .now = lock_now()};
+	struct held_walk walk = {.fn = fn, .ctx = ctx, .now = clock_wall()};
 
 	return store_for_each_row(st, 0, visit_held, &walk);
-}
-
-struct below_probe {
-	const char *prefix;
-	size_t len;
-};
-
-static int held_below(void *ctx, const char *key, size_t key_len, bool expires, double expire)
-{
-	struct below_probe *probe = ctx;
-
-	return key_len > probe->len && memcmp(key, probe->prefix, probe->len) == 0;
-}
-
-int lock_any_below(struct store *st, const char *path)
-{
-	char prefix[KEY_MAX_BYTES + 2];
-	struct below_probe probe = {.prefix = prefix};
-
-	probe.len = (size_t)snprintf(prefix, sizeof(prefix), "%s%s", path, *path ? "/" : "");
-	return lock_for_each_held(st, held_below, &probe);
-}
-
-static int stop_at_first(void *ctx, const char *path)
-{
-	return 1;
-}
-
-int lock_mkdir(struct store *st, const char *path, const struct caller *who)
-{
-	struct store_dir row;
-	struct lock_row lr;
-	int rc;
-
-	if (!policy_may_change_dirs(who))
-		return -EPERM;
-	rc = store_begin(st);
-	if (rc < 0)
-		return rc;
-	rc = load(st, path, lock_now(), &lr, NULL);
-	if (rc == 0 && lr.class == ROW_HELD)
-		rc = -EEXIST;
-	if (rc == 0) {
-		rc = store_dir_get(st, path, &row);
-		store_dir_clear(&row);
-		rc = rc == 0 ? -EEXIST : rc == -ENOENT ? 0 : rc;
-	}
-	if (rc == 0) {
-		memset(&row, 0, sizeof(row));
-		rc = store_dir_put(st, path, &row);
-	}
-	return finish(st, rc);
-}
-
-int lock_rmdir(struct store *st, const char *path, const struct caller *who)
-{
-	struct store_dir row;
-	int rc, kept;
-
-	if (!*path)
-		return -EBUSY;
-	if (!policy_may_change_dirs(who))
-		return -EPERM;
-	rc = store_begin(st);
-	if (rc < 0)
-		return rc;
-	rc = store_dir_get(st, path, &row);
-	store_dir_clear(&row);
-	kept = rc == 0;
-	if (rc == -ENOENT)
-		rc = 0;
-	if (rc == 0) {
-		rc = store_dir_for_each_below(st, path, stop_at_first, NULL);
-		if (rc == 1)
-			rc = -ENOTEMPTY;
-	}
-	if (rc == 0) {
-		rc = lock_any_below(st, path);
-		if (rc == 1)
-			rc = -ENOTEMPTY;
-	}
-	if (rc == 0 && !kept)
-		rc = -ENOENT;
-	if (rc == 0)
-		rc = store_dir_delete(st, path);
-	return finish(st, rc);
 }

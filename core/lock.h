@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "caller.h"
+#include "clock.h"
 #include "policy.h"
 #include "store.h"
 
@@ -27,7 +28,6 @@
 
 /* Everything lockfs shows about a held lock. */
 struct lock_info {
-	int64_t id;
 	char owner[LOCK_OWNER_MAX]; /* "" for a SyncLock (owner unknown) */
 	int64_t count;
 	bool made_by_lockfs; /* a valid lockfs_holder row: generation and holder apply */
@@ -72,9 +72,6 @@ enum lock_flags {
 	LOCK_EXCLUSIVE = 1,    /* O_EXCL: -EEXIST when held by anyone, the caller too */
 	LOCK_REENTER_ONLY = 2, /* only re-enter; a free lock is -EBUSY (others queue for it) */
 };
-
-/* Wall-clock time in seconds, as typed_diskcache stores it. */
-double lock_now(void);
 
 /*
  * Acquire key for who: a free, expired or free-RLock row becomes
@@ -123,12 +120,6 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info);
 /* Free what lock_inspect allocated. */
 void lock_info_clear(struct lock_info *info);
 
-/* Owner: same "<tgid>-<tid>" and, for a lock made by lockfs, same start time. */
-bool lock_is_owner(const struct lock_info *info, const struct caller *who);
-
-/* Permitted: root, or the lock's uid (the daemon's for a lock not made by lockfs). */
-bool lock_is_permitted(const struct lock_info *info, const struct caller *who);
-
 /*
  * Write the status text of a lock file (one "name: value" line each) to
  * buf, NUL-terminated.  Returns its full length, which may exceed cap - 1
@@ -147,21 +138,5 @@ int lock_sweep_expired(struct store *st, double now);
 typedef int (*lock_each_fn)(void *ctx, const char *key, size_t key_len, bool expires,
 			    double expire_time);
 int lock_for_each_held(struct store *st, lock_each_fn fn, void *ctx);
-
-/*
- * mkdir: keep directory path.  -EEXIST when it is a held lock or kept
- * already.  Directories belong to the daemon: root or its uid (-EPERM).
- */
-int lock_mkdir(struct store *st, const char *path, const struct caller *who);
-
-/*
- * rmdir: forget kept directory path.  -ENOTEMPTY with held locks or kept
- * directories below, -ENOENT when not kept, -EBUSY for the root, -EPERM
- * unless root or the daemon's uid.
- */
-int lock_rmdir(struct store *st, const char *path, const struct caller *who);
-
-/* 1 when a held lock exists strictly below path, 0 when none, or -errno. */
-int lock_any_below(struct store *st, const char *path);
 
 #endif

@@ -6,6 +6,7 @@
  * lockfs_dir row per level, at most a handful for real trees.
  */
 #include "policy.h"
+#include "dir.h"
 #include "name.h"
 
 #include <errno.h>
@@ -214,11 +215,6 @@ int policy_resolve(struct store *st, const char *dir, const struct policy *defau
 	return 0;
 }
 
-bool policy_may_change_dirs(const struct caller *who)
-{
-	return who->uid == 0 || who->uid == geteuid();
-}
-
 int policy_dir_get(struct store *st, const char *dir, enum policy_field field, char *out,
 		   size_t cap)
 {
@@ -320,7 +316,7 @@ int policy_dir_set(struct store *st, const char *dir, const struct caller *who,
 {
 	struct store_dir probe = {0};
 
-	if (!policy_may_change_dirs(who))
+	if (!dir_may_change(who))
 		return -EPERM;
 	if (fill_field(&probe, field, value, len) < 0) /* refuse before any write */
 		return -EINVAL;
@@ -331,7 +327,7 @@ int policy_dir_set(struct store *st, const char *dir, const struct caller *who,
 int policy_dir_remove(struct store *st, const char *dir, const struct caller *who,
 		      enum policy_field field)
 {
-	if (!policy_may_change_dirs(who))
+	if (!dir_may_change(who))
 		return -EPERM;
 	return update_field(st, dir, field, NULL, 0, true);
 }

@@ -48,9 +48,6 @@ void policy_format_seconds(double seconds, char *out, size_t cap);
 int policy_resolve(struct store *st, const char *dir, const struct policy *defaults,
 		   struct policy *out);
 
-/* Directories and their settings belong to the daemon: root or its uid. */
-bool policy_may_change_dirs(const struct caller *who);
-
 /* Free out->tags. */
 void policy_clear(struct policy *p);
 

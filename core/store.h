@@ -9,7 +9,9 @@
  * Keys are passed as UTF-8 text and pickled here.  All functions return 0
  * (or a count) on success and a negative errno on failure; -EAGAIN always
  * means "the database is busy, try again later", never a lock state.  A
- * struct store is not thread-safe: callers serialise access.
+ * struct store is not thread-safe: callers serialise access.  Each function
+ * states the transaction it must (or must not) run in; calling it elsewhere
+ * is a programmer error, caught by assert(), not an errno.
  */
 #ifndef LOCKFS_STORE_H
 #define LOCKFS_STORE_H
@@ -107,7 +109,9 @@ void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned ste
 
 /*
  * Write transactions: BEGIN IMMEDIATE (-EAGAIN when busy; it ends a read
- * transaction left open), COMMIT, ROLLBACK.
+ * transaction left open), COMMIT, ROLLBACK.  store_begin must not run inside
+ * a write transaction, store_commit only inside one; a failed COMMIT rolls
+ * back and returns -errno.  store_rollback may run at any time.
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -130,31 +134,37 @@ int store_get_row(struct store *st, const char *key, struct store_row *row, char
 /*
  * Group reads into one read transaction (BEGIN DEFERRED ... COMMIT): each
  * transaction costs file-lock system calls, so a request that reads several
- * times reads in one.  Not inside a write transaction.
+ * times reads in one.  store_read_begin must not run inside a write
+ * transaction; it returns 0 or -errno, and when it fails the reads still
+ * work, each in a transaction of its own.  store_read_end ends the read
+ * transaction, if one is open.
  */
 int store_read_begin(struct store *st);
 void store_read_end(struct store *st);
 
 /*
  * Write lock over row id in place (id > 0: an UPDATE, as typed_diskcache
- * does) or as a new row (id == 0), with its tags and holder row.  Must run
- * in a write transaction.  Returns the row id (> 0) or -errno.
+ * does) or as a new row (id == 0), with its tags and holder row.  Only in a
+ * write transaction.  Returns the row id (> 0) or -errno.
  */
 int64_t store_put_lock(struct store *st, const char *key, int64_t id, const struct store_lock *lock);
 
-/* Set the (owner, count) value of row id.  In a write transaction. */
+/* Set the (owner, count) value of row id.  Only in a write transaction. */
 int store_set_count(struct store *st, int64_t id, const char *owner, int64_t count);
 
-/* Set or clear the expiry of row id.  In a write transaction. */
+/* Set or clear the expiry of row id.  Only in a write transaction. */
 int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_time);
 
-/* Replace the tags of row id.  In a write transaction. */
+/* Replace the tags of row id.  Only in a write transaction. */
 int store_set_tags(struct store *st, int64_t id, const char *tags);
 
-/* Delete row id (its tags and holder go with it).  In a write transaction. */
+/* Delete row id (its tags and holder go with it).  Only in a write transaction. */
 int store_delete_row(struct store *st, int64_t id);
 
-/* Take the next generation (larger than every one before).  In a write transaction. */
+/*
+ * Take the next generation (larger than every one before).  Only in a write
+ * transaction.
+ */
 int store_next_generation(struct store *st, int64_t *generation);
 
 /*
@@ -165,7 +175,10 @@ int store_next_generation(struct store *st, int64_t *generation);
 typedef int (*store_row_fn)(void *ctx, const char *key, size_t key_len, const struct store_row *row);
 int store_for_each_row(struct store *st, double expired_before, store_row_fn fn, void *ctx);
 
-/* lockfs_dir: read (-ENOENT when absent), write (creating), delete. */
+/*
+ * lockfs_dir: read (-ENOENT when absent), write (creating), delete.  Writing
+ * and deleting only in a write transaction.
+ */
 int store_dir_get(struct store *st, const char *path, struct store_dir *dir);
 int store_dir_put(struct store *st, const char *path, const struct store_dir *dir);
 int store_dir_delete(struct store *st, const char *path);

@@ -21,10 +21,13 @@
 #include <stdint.h>
 
 #include "caller.h"
+#include "clock.h"
+#include "dir.h"
 #include "lock.h"
 #include "nodes.h"
 #include "notify.h"
 #include "policy.h"
+#include "request.h"
 #include "store.h"
 #include "tree.h"
 #include "waitq.h"
@@ -34,7 +37,6 @@ struct options {
 	char *mountpoint;
 	struct policy defaults; /* --timeout, --ttl, --tag */
 	bool foreground;
-	bool debug;
 };
 
 struct lockfs {
@@ -63,62 +65,15 @@ struct lockfs {
 	bool watch_started;
 };
 
-/* A request's kind and the arguments it arrived with (copied when it waits). */
-enum op_kind {
-	OP_LOOKUP,
-	OP_GETATTR,
-	OP_SETATTR,
-	OP_OPEN,
-	OP_CREATE,
-	OP_READ,
-	OP_UNLINK,
-	OP_MKDIR,
-	OP_RMDIR,
-	OP_OPENDIR,
-	OP_GETXATTR,
-	OP_LISTXATTR,
-	OP_SETXATTR,
-	OP_REMOVEXATTR,
-};
-
-struct op {
-	enum op_kind kind;
-	fuse_req_t req;
-	uid_t uid;
-	gid_t gid;
-	pid_t tid;
-	fuse_ino_t ino; /* the target, or the parent for name operations */
-	char *name;     /* a name or an xattr name */
-	char *value;    /* setxattr's value */
-	size_t size;    /* setxattr value length; getxattr/listxattr/read buffer size */
-	off_t offset;
-	int flags; /* open flags, setattr's to_set */
-	struct stat attr;
-	struct fuse_file_info fi;
-	double arrived; /* monotonic seconds */
-};
-
-/* Free an op and what it owns (waitq.c). */
-void op_free(struct op *op);
-
-/* Monotonic seconds. */
-double lockfs_clock(void);
-
 /* The FUSE operations table (ops.c). */
 const struct fuse_lowlevel_ops *lockfs_operations(void);
 
 /*
- * Run a pending request again (ops.c), lockfs.lock held: one that met a
- * busy database.  It is answered and freed, queued for its lock, or left
- * in the retry list.  p may be gone on return.
+ * Offer key's lock to the first waiter of its queue (ops.c), lockfs.lock
+ * held: an acquisition on that waiter's behalf, answered at once when it
+ * succeeds; repeated while a waiter's acquisition fails for good.
  */
-void lockfs_retry(struct lockfs *fs, struct pending *p);
-
-/*
- * Offer key's lock to the head of its queue (ops.c), lockfs.lock held: an
- * acquisition on the head's behalf, answered at once when it succeeds.
- */
-void lockfs_kick(struct lockfs *fs, const char *key);
+void lockfs_offer_to_head(struct lockfs *fs, const char *key);
 
 /* Start and stop the watch thread (watch.c). */
 int watch_start(struct lockfs *fs);

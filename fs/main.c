@@ -214,34 +214,12 @@ static int add_mount_names(struct fuse_args *args, const char *cache_dir)
 	return rc;
 }
 
-static int answer_pending(void *ctx, struct hmap_link *link)
-{
-	struct lockfs *fs = ctx;
-	struct queue *queue = hmap_entry(link, struct queue, link);
-
-	/* Deciding the last entry frees the queue; this link is the current one. */
-	while (queue) {
-		struct pending *p = queue->head;
-		bool last = p == queue->tail;
-
-		if (p->state == PENDING_PARKED)
-			waitq_finish(&fs->waitq, p);
-		else
-			waitq_decide(&fs->waitq, p, -ENOTCONN);
-		if (last)
-			break;
-	}
-	return 0;
-}
-
 /* Stopping: every waiting request gets ENOTCONN (not EINTR, which programs retry). */
 static void answer_all(struct lockfs *fs)
 {
 	pthread_mutex_lock(&fs->lock);
 	fs->stopping = true;
-	hmap_for_each(&fs->waitq.queues, answer_pending, fs);
-	while (fs->waitq.retry_head)
-		waitq_decide(&fs->waitq, fs->waitq.retry_head, -ENOTCONN);
+	waitq_answer_all(&fs->waitq, -ENOTCONN);
 	pthread_mutex_unlock(&fs->lock);
 }
 
@@ -354,7 +332,6 @@ static int prepare(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
 	if (check_cache(cli->positional[0], &fs->opts.cache_dir) < 0)
 		return EXIT_BAD;
 	fs->opts.foreground = cli->foreground;
-	fs->opts.debug = cli->debug;
 	return 0;
 }
 
@@ -368,11 +345,11 @@ int main(int argc, char *argv[])
 	memset(&fs, 0, sizeof(fs));
 	fs.uid = geteuid();
 	fs.gid = getegid();
-	fs.started = lock_now();
+	fs.started = clock_wall();
 	pthread_mutex_init(&fs.lock, NULL);
 	nodes_init(&fs.nodes);
 	tree_init(&fs.tree);
-	waitq_init(&fs.waitq);
+	waitq_init(&fs.waitq, request_reply);
 	fs.callers = caller_cache_new(64);
 
 	status = prepare(&cli, &args, &fs);

@@ -102,10 +102,18 @@ struct node *nodes_lookup(struct nodes *nodes, uint64_t parent, const char *path
 	node->parent = parent;
 	node->is_dir = is_dir;
 	node->nlookup = 1;
-	hmap_insert(&nodes->by_ino, &node->by_ino, hmap_hash_u64(node->ino));
-	hmap_insert(&nodes->by_path, &node->by_path, path_hash(path));
+	if (hmap_insert(&nodes->by_ino, &node->by_ino, hmap_hash_u64(node->ino)) < 0)
+		goto fail;
+	if (hmap_insert(&nodes->by_path, &node->by_path, path_hash(path)) < 0) {
+		hmap_remove(&nodes->by_ino, &node->by_ino);
+		goto fail;
+	}
 	node->named = true;
 	return node;
+fail:
+	free(node->path);
+	free(node);
+	return NULL;
 }
 
 void nodes_forget(struct nodes *nodes, uint64_t ino, uint64_t n)

@@ -1,143 +1,163 @@
 /*
- * waitq.h — requests whose answer comes later.
+ * waitq.h — requests whose answer comes later, and every change of their state.
  *
  * Why a FIFO per key and no thread per waiter: a blocked open is a FUSE
  * request that the daemon simply does not answer yet.  It sits in its
- * key's queue as a struct pending (a few hundred bytes) and is answered by
- * whichever thread frees the lock, so a thousand waiters cost memory, not
- * threads.  Requests that met a busy database sit in the retry list and
- * are run again by the watch thread.
+ * key's queue (a few hundred bytes) and is answered by whichever thread
+ * frees the lock, so a thousand waiters cost memory, not threads.
+ * Requests that met a busy database sit in the retry list and are run
+ * again by the watch thread.
  *
- * A pending's fate is decided exactly once (waitq_decide), under the
- * daemon's lock: granted, timed out, interrupted, or refused.  The answer is
- * sent at once when the request's interrupt callback is registered;
- * before that, the thread registering it sends it (waitq_registered).
- * An interrupted acquisition leaves a parked place in its queue for one
- * second, which the same thread resumes if it asks again.
+ * The states and their moves (request.h names them):
+ *
+ *   NEW --enqueue--> WAITING --decide--> DECIDED --(registered)--> answered
+ *   NEW --retry_later--> RETRY --enqueue--> WAITING
+ *   RETRY --finish (its handler answered)--> gone
+ *   WAITING --interrupt (registered)--> PARKED --resume--> WAITING
+ *   PARKED --a second passes--> gone
+ *
+ * A request's fate is decided exactly once, under the daemon's lock.  The
+ * answer is sent at once when its interrupt callback is registered; before
+ * that, the thread registering it sends it (waitq_registered), because
+ * libfuse may run the callback inside fuse_req_interrupt_func, under its
+ * own lock, where answering would free the request.
+ *
+ * The waitq never talks to FUSE itself: answers go through the reply
+ * function given to waitq_init, and the clock is passed in.  That keeps it pure
+ * code, tested on its own (tests/unit/test_waitq.c).
  */
 #ifndef LOCKFS_WAITQ_H
 #define LOCKFS_WAITQ_H
 
-#include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "caller.h"
 #include "hmap.h"
-#include "policy.h"
-
-struct lockfs;
-struct op;
-struct queue;
-
-enum pending_state {
-	PENDING_NEW,     /* in no list yet */
-	PENDING_RETRY,   /* waiting to run again: the database was busy */
-	PENDING_WAITING, /* an acquisition queued behind the lock's holder */
-	PENDING_PARKED,  /* a kept place: its request was interrupted */
-	PENDING_DECIDED, /* answered, or to be answered by the registering thread */
-};
-
-struct pending {
-	struct op *op; /* the request and its arguments (owned) */
-	enum pending_state state;
-	bool registered; /* its interrupt callback is in place */
-	int result;      /* once decided: 0 granted, or -errno */
-	bool acquire;    /* an acquisition (OPEN for writing) */
-	double deadline; /* monotonic seconds; INFINITY for none */
-	double parked_until;
-	pid_t tid;            /* the asking thread, to resume a parked place */
-	struct caller who;    /* acquisitions: who asks */
-	char *key;            /* acquisitions: the lock */
-	struct queue *queue;
-	struct pending *prev, *next; /* in the key's queue or the retry list */
-	struct hmap_link by_req;
-};
+#include "request.h"
 
 struct queue {
 	struct hmap_link link;
 	char *key;
-	struct pending *head, *tail;
-	unsigned waiting; /* PENDING_WAITING entries */
+	struct request *head, *tail;
+	unsigned waiting; /* WAITING entries */
 };
 
 /*
- * A short-lived note about a thread and a key (see waitq_note): an
- * acquisition that just failed, or a CREATE sent back through OPEN.
+ * A short-lived note about what a thread just did with a key (see
+ * waitq_note): an acquisition that failed, or a CREATE sent back through
+ * LOOKUP and OPEN.
  */
-struct waitq_failure {
+struct thread_note {
 	pid_t tid;
 	uint64_t key_hash;
 	int note;
 	double when;
 };
 
-#define WAITQ_FAILURES 64
+#define WAITQ_NOTES 64
 
 struct waitq {
-	struct hmap queues; /* by key */
-	struct waitq_failure failures[WAITQ_FAILURES];
-	unsigned next_failure;
-	struct hmap by_req; /* pendings that hold a request */
-	struct pending *retry_head, *retry_tail;
-	unsigned waiting;      /* PENDING_WAITING entries in all queues */
+	struct hmap queues;  /* struct queue, by key */
+	struct hmap by_fuse; /* held requests that have a FUSE request, by it */
+	struct request *retry_head, *retry_tail;
+	unsigned waiting; /* WAITING entries in all queues */
 	unsigned parked;
 	double next_deadline; /* no deadline passes before this (a lower bound) */
+	struct thread_note notes[WAITQ_NOTES];
+	unsigned next_note;
+	void (*reply)(struct request *req, int result);
 };
 
-void waitq_init(struct waitq *q);
+/*
+ * reply sends req's answer: result 0 grants its acquisition, else it is
+ * that -errno.  It does not free req.
+ */
+void waitq_init(struct waitq *q, void (*reply)(struct request *req, int result));
+
+/* Free every request still held, unanswered (the session is gone). */
 void waitq_destroy(struct waitq *q);
 
-/* A new pending for op (which it takes over).  NULL when out of memory. */
-struct pending *waitq_new(struct op *op);
+/* The queue of key, or NULL. */
+struct queue *waitq_find(const struct waitq *q, const char *key);
 
-/* Free a pending that is in no list. */
-void waitq_free(struct pending *p);
+/* The first WAITING request of key's queue (parked places are skipped), or NULL. */
+struct request *waitq_head(const struct waitq *q, const char *key);
 
-/* The queue of key, or NULL; waitq_queue_for creates it. */
-struct queue *waitq_find(struct waitq *q, const char *key);
-struct queue *waitq_queue_for(struct waitq *q, const char *key);
+/* Number of WAITING requests for key. */
+unsigned waitq_waiting(const struct waitq *q, const char *key);
 
-/*
- * Put p (new, or from the retry list) at the tail of its key's queue, or
- * a new p in the retry list.
- */
-int waitq_enqueue(struct waitq *q, struct pending *p);
-void waitq_retry_later(struct waitq *q, struct pending *p);
+/* The parked place of thread tid in key's queue, or NULL. */
+struct request *waitq_parked(const struct waitq *q, const char *key, pid_t tid);
 
-/* Remove p from every list and free it: its request was answered already. */
-void waitq_finish(struct waitq *q, struct pending *p);
-
-/* First PENDING_WAITING entry of a queue (parked places are skipped), or NULL. */
-struct pending *waitq_head(const struct queue *queue);
-
-/* The parked place of thread tid in queue, or NULL. */
-struct pending *waitq_parked(const struct queue *queue, pid_t tid);
-
-/* The pending that holds req, or NULL. */
-struct pending *waitq_by_req(struct waitq *q, fuse_req_t req);
-
-/* Number of PENDING_WAITING entries for key. */
-unsigned waitq_waiting(struct waitq *q, const char *key);
+/* The held request of FUSE request fuse, or NULL. */
+struct request *waitq_by_fuse(const struct waitq *q, fuse_req_t fuse);
 
 /*
- * Decide p: remove it from its list, then answer it now (registered) or
- * leave the answer to the thread registering it.  result 0 grants an
- * acquisition (answered as a successful open).
+ * Queue req (NEW or RETRY, with req->key, who and deadline set) at the tail
+ * of its key's queue.  0, or -ENOMEM (req is unchanged).
  */
-void waitq_decide(struct waitq *q, struct pending *p, int result);
-
-/* Turn an interrupted waiting acquisition into a parked place until `until`. */
-void waitq_park(struct waitq *q, struct pending *p, double until);
-
-/* Give a parked place a new request (op, taken over): it waits again. */
-void waitq_resume(struct waitq *q, struct pending *p, struct op *op);
+int waitq_enqueue(struct waitq *q, struct request *req);
 
 /*
- * Mark p registered; when it was decided meanwhile, answer and free it.
- * Returns true when p is gone.
+ * req (NEW) met a busy database: keep it in the retry list.  A RETRY one
+ * stays where it is.  0, or -ENOMEM (req is unchanged).
  */
-bool waitq_registered(struct waitq *q, struct pending *p);
+int waitq_retry_later(struct waitq *q, struct request *req);
+
+/* A held request's handler answered it: out of every list, and freed. */
+void waitq_finish(struct waitq *q, struct request *req);
+
+/*
+ * Decide req (RETRY or WAITING): result 0 grants its acquisition, else it
+ * fails with that -errno.  Answered now when registered, else by
+ * waitq_registered.
+ */
+void waitq_decide(struct waitq *q, struct request *req, int result);
+
+/*
+ * The FUSE request fuse was interrupted at time now.  A registered WAITING
+ * acquisition is answered EINTR and parked until now + 1 s; any other held
+ * request is decided -EINTR.  Unknown or decided requests are left alone.
+ */
+void waitq_interrupt(struct waitq *q, fuse_req_t fuse, double now);
+
+/*
+ * Give parked place `parked` the FUSE request of fresh (a new request of
+ * the same thread for the same lock, which stays the caller's to free,
+ * without it): it waits again, with its old place and deadline.  0, or
+ * -ENOMEM (nothing changed).
+ */
+int waitq_resume(struct waitq *q, struct request *parked, struct request *fresh);
+
+/*
+ * req's interrupt callback is in place.  When it was decided meanwhile, it
+ * is answered (and freed) now: returns true.
+ */
+bool waitq_registered(struct waitq *q, struct request *req);
+
+/*
+ * At time now: registered waiters and retries past their deadline are
+ * decided -ETIMEDOUT; parked places older than a second go.
+ */
+void waitq_expire(struct waitq *q, double now);
+
+/* Stopping: decide every held request with result; drop parked places. */
+void waitq_answer_all(struct waitq *q, int result);
+
+/*
+ * Call rerun once for each registered request in the retry list, in order.
+ * rerun may answer it (then waitq_finish), keep it (it stays), or queue it.
+ */
+void waitq_run_retries(struct waitq *q, void (*rerun)(void *ctx, struct request *req),
+		       void *ctx);
+
+/*
+ * The keys that have a queue, copied (the caller frees each and the array,
+ * NULL-terminated), so that the caller may change queues while it walks
+ * them.  NULL when out of memory.
+ */
+char **waitq_keys(const struct waitq *q);
+void waitq_keys_free(char **keys);
 
 /*
  * Notes about what a thread just did with a key, kept for one second:
@@ -154,10 +174,7 @@ bool waitq_registered(struct waitq *q, struct pending *p);
  */
 #define WAITQ_CREATING 1
 void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now);
-int waitq_recall(struct waitq *q, pid_t tid, const char *key, double now);
+int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double now);
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key);
-
-/* Answer a decided pending's request and free it (the reply for `result`). */
-void waitq_answer(struct pending *p);
 
 #endif

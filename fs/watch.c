@@ -88,29 +88,18 @@ static int recheck_queue(void *ctx, struct hmap_link *link)
 	return 0;
 }
 
-static int collect_key(void *ctx, struct hmap_link *link)
+/* Offer every waited lock to its queue (which may free queues: walk a copy of their keys). */
+static void offer_all(struct lockfs *fs)
 {
-	char ***keys = ctx;
+	char **keys = waitq_keys(&fs->waitq);
 
-	*(*keys)++ = strdup(hmap_entry(link, struct queue, link)->key);
-	return 0;
-}
-
-static void kick_all(struct lockfs *fs)
-{
-	size_t n = fs->waitq.queues.count;
-	char **keys = calloc(n + 1, sizeof(*keys)), **end = keys;
-
-	if (!keys)
+	if (!keys) {
+		fs->outside_change = true; /* out of memory: try again next round */
 		return;
-	/* Kicking may free queues: walk a copy of their keys. */
-	hmap_for_each(&fs->waitq.queues, collect_key, &end);
-	for (char **k = keys; k < end; k++) {
-		if (*k)
-			lockfs_kick(fs, *k);
-		free(*k);
 	}
-	free(keys);
+	for (char **k = keys; *k; k++)
+		lockfs_offer_to_head(fs, *k);
+	waitq_keys_free(keys);
 }
 
 static void recheck(struct lockfs *fs, struct recheck *r)
@@ -119,62 +108,14 @@ static void recheck(struct lockfs *fs, struct recheck *r)
 	r->fs = fs;
 	fs->expiry_known = false;
 	tree_invalidate(&fs->tree);
-	kick_all(fs);
+	offer_all(fs);
 	hmap_for_each(&fs->waitq.queues, recheck_queue, r);
 	nodes_for_each(&fs->nodes, recheck_node, r);
 }
 
-/* Waiters past their deadline get ETIMEDOUT; old parked places go. */
-static void expire_pendings(struct lockfs *fs, double now)
+static void rerun(void *ctx, struct request *req)
 {
-	struct waitq *q = &fs->waitq;
-	size_t n = q->queues.count;
-	char **keys = calloc(n + 1, sizeof(*keys)), **end = keys;
-	double next = INFINITY;
-
-	if (!keys)
-		return;
-	hmap_for_each(&q->queues, collect_key, &end);
-	for (char **k = keys; k < end; k++) {
-		struct queue *queue = *k ? waitq_find(q, *k) : NULL;
-
-		for (struct pending *p = queue ? queue->head : NULL, *nx; p; p = nx) {
-			nx = p->next;
-			if (p->state == PENDING_WAITING && p->deadline <= now)
-				waitq_decide(q, p, -ETIMEDOUT);
-			else if (p->state == PENDING_PARKED && p->parked_until <= now)
-				waitq_finish(q, p);
-			else
-				next = fmin(next, p->state == PENDING_PARKED ? p->parked_until
-									: p->deadline);
-			if (!waitq_find(q, *k))
-				break; /* the queue went with its last entry */
-		}
-		free(*k);
-	}
-	free(keys);
-	for (struct pending *p = q->retry_head, *nx; p; p = nx) {
-		nx = p->next;
-		if (p->registered && p->deadline <= now)
-			waitq_decide(q, p, -ETIMEDOUT);
-		else
-			next = fmin(next, p->deadline);
-	}
-	q->next_deadline = q->parked ? fmin(next, now + 1.0) : next;
-}
-
-static void run_retries(struct lockfs *fs)
-{
-	struct pending *p = fs->waitq.retry_head, *stop = fs->waitq.retry_tail;
-
-	/* Each retry may append itself again; run each pending once per round. */
-	while (p) {
-		struct pending *next = p == stop ? NULL : p->next;
-
-		if (p->registered)
-			lockfs_retry(fs, p);
-		p = next;
-	}
+	request_rerun(ctx, req);
 }
 
 static void deadline_in(struct timespec *ts, double seconds)
@@ -196,12 +137,12 @@ static void *watch_main(void *arg)
 {
 	struct lockfs *fs = arg;
 	struct recheck r = {0};
-	double next_sweep = lockfs_clock() + SWEEP_EVERY;
+	double next_sweep = clock_monotonic() + SWEEP_EVERY;
 	bool first = true;
 
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->stopping) {
-		double now = lockfs_clock(), wall = lock_now(), wait;
+		double now = clock_monotonic(), wall = clock_wall(), wait;
 		int64_t version;
 		struct timespec until;
 
@@ -215,9 +156,9 @@ static void *watch_main(void *arg)
 			recheck(fs, &r);
 		}
 		if (now >= fs->waitq.next_deadline)
-			expire_pendings(fs, now);
+			waitq_expire(&fs->waitq, now);
 		if (fs->waitq.retry_head)
-			run_retries(fs);
+			waitq_run_retries(&fs->waitq, rerun, fs);
 		if (now >= next_sweep) {
 			int swept = lock_sweep_expired(fs->store, wall);
 

@@ -5,11 +5,15 @@
  * single-threaded loop.  FLUSH is not implemented, so the kernel stops
  * sending it after the first ENOSYS.
  *
- *   floor_fuse MOUNTPOINT      (foreground; stop with fusermount3 -u)
+ *   floor_fuse [-d] MOUNTPOINT   (foreground; stop with fusermount3 -u)
+ *
+ * -d: libfuse's debug log on stderr, one "unique: N, opcode: NAME (n), ..."
+ * line per request (scripts/bench counts them).
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,19 +102,21 @@ static const struct fuse_lowlevel_ops ops = {
 
 int main(int argc, char **argv)
 {
-	char *fake[] = {argv[0], NULL};
-	struct fuse_args args = FUSE_ARGS_INIT(1, fake);
+	char debug_opt[] = "-d";
+	char *fake[] = {argv[0], debug_opt, NULL};
+	bool debug = argc == 3 && strcmp(argv[1], "-d") == 0;
+	struct fuse_args args = FUSE_ARGS_INIT(debug ? 2 : 1, fake);
 	struct fuse_session *se;
 	int rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: floor_fuse MOUNTPOINT\n");
+	if (argc != 2 && !debug) {
+		fprintf(stderr, "usage: floor_fuse [-d] MOUNTPOINT\n");
 		return 2;
 	}
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
 		return 1;
-	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, argv[1]) == 0) {
+	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, argv[argc - 1]) == 0) {
 		rc = fuse_session_loop(se) ? 1 : 0;
 		fuse_session_unmount(se);
 	}

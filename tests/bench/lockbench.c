@@ -3,6 +3,8 @@
  * key=value lines; scripts/bench puts them in its table.
  *
  *   lockbench pair DIR N                   N x (open O_CREAT|O_WRONLY, close, unlink)
+ *   lockbench count DIR N                  the same pairs, exactly N, no warm-up, untimed
+ *                                          (scripts/bench counts their FUSE requests)
  *   lockbench contend DIR PROCS SECONDS    PROCS processes looping on one lock
  *   lockbench handoff DIR N                release through the mount -> waiter's return
  *   lockbench outside DIR DB N             row deleted outside the mount -> waiter's return
@@ -108,6 +110,18 @@ static int pair(const char *dir, int n)
 		if (acquire(path) < 0 || unlink(path) < 0)
 			die(path);
 	printf("pair_us=%.2f\n", (now() - start) * 1e6 / n);
+	return 0;
+}
+
+static int count(const char *dir, int n)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/pair", dir);
+	for (int i = 0; i < n; i++)
+		if (acquire(path) < 0 || unlink(path) < 0)
+			die(path);
+	printf("pairs=%d\n", n);
 	return 0;
 }
 
@@ -366,6 +380,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "pair") && argc == 4)
 		return pair(argv[2], atoi(argv[3]));
+	if (!strcmp(mode, "count") && argc == 4)
+		return count(argv[2], atoi(argv[3]));
 	if (!strcmp(mode, "contend") && argc == 5)
 		return contend(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (!strcmp(mode, "handoff") && argc == 4)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dir.h"
 #include "helpers.h"
 #include "lock.h"
 #include "policy.h"
@@ -92,8 +93,8 @@ static void test_inheritance_nearest_wins(void **state)
 	char value[64];
 
 	assert_int_equal(store_open(dir, &st, &why), 0);
-	assert_int_equal(lock_mkdir(st, "a", &root), 0);
-	assert_int_equal(lock_mkdir(st, "a/b", &root), 0);
+	assert_int_equal(dir_make(st, "a", &root), 0);
+	assert_int_equal(dir_make(st, "a/b", &root), 0);
 	assert_int_equal(policy_dir_set(st, "", &root, POLICY_TTL, "100", 3), 0);
 	assert_int_equal(policy_dir_set(st, "a", &root, POLICY_TIMEOUT, "2.5", 3), 0);
 	assert_int_equal(policy_dir_set(st, "a", &root, POLICY_TAGS, "z,y", 3), 0);

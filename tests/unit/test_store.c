@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "caller.h"
+#include "dir.h"
 #include "helpers.h"
 #include "lock.h"
 #include "store.h"
@@ -383,11 +384,11 @@ static void write_everything(struct store *st)
 	assert_int_equal(lock_unlink(st, "job", &a, NULL, &out), 0);
 	assert_int_equal(lock_unlink(st, "job", &a, &next, &out), 0);
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
-	assert_int_equal(lock_mkdir(st, "dir", &root), 0);
+	assert_int_equal(dir_make(st, "dir", &root), 0);
 	assert_int_equal(policy_dir_set(st, "dir", &a, POLICY_TAGS, "q", 1), -EPERM);
 	assert_int_equal(lock_acquire(st, "dir/other", &a, &tagged, 0, &grant, NULL), 0);
 	assert_int_equal(lock_unlink(st, "dir/other", &a, NULL, &out), 0);
-	assert_int_equal(lock_sweep_expired(st, lock_now() + 3600), 1);
+	assert_int_equal(lock_sweep_expired(st, clock_wall() + 3600), 1);
 }
 
 static void assert_consistent(const char *dir)

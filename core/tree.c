@@ -65,7 +65,10 @@ static int count_prefixes(struct tree *tree, const char *key, int delta)
 				return -ENOMEM;
 			memcpy(p->path, key, len);
 			p->len = len;
-			hmap_insert(&tree->prefixes, &p->link, hmap_hash_bytes(key, len));
+			if (hmap_insert(&tree->prefixes, &p->link, hmap_hash_bytes(key, len)) < 0) {
+				free(p);
+				return -ENOMEM;
+			}
 		}
 		if (!p)
 			continue;

@@ -28,10 +28,14 @@ struct hmap {
 uint64_t hmap_hash_bytes(const void *data, size_t len);
 uint64_t hmap_hash_u64(uint64_t value);
 
-/* Insert link under hash.  Returns 0 or -ENOMEM (growing failed; still inserted). */
+/*
+ * Insert link under hash.  Returns 0, or -ENOMEM when the first bucket
+ * array could not be allocated (then nothing was inserted).  A table that
+ * cannot grow later still inserts, with longer chains.
+ */
 int hmap_insert(struct hmap *map, struct hmap_link *link, uint64_t hash);
 
-/* Remove link, which must be in map. */
+/* Remove link, which must be in map (asserted). */
 void hmap_remove(struct hmap *map, struct hmap_link *link);
 
 /* First link with this hash (NULL when none), then the next one with it. */

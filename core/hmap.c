@@ -3,6 +3,7 @@
  */
 #include "hmap.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -54,31 +55,30 @@ static int grow(struct hmap *map)
 
 int hmap_insert(struct hmap *map, struct hmap_link *link, uint64_t hash)
 {
-	int rc = 0;
 	size_t b;
 
-	if (map->count >= map->bucket_count)
-		rc = grow(map);
-	if (!map->bucket_count)
-		return rc;
+	/* A table that cannot grow keeps working with longer chains. */
+	if (map->count >= map->bucket_count && grow(map) < 0 && !map->bucket_count)
+		return -ENOMEM;
 	link->hash = hash;
 	b = hash & (map->bucket_count - 1);
 	link->next = map->buckets[b];
 	map->buckets[b] = link;
 	map->count++;
-	return rc;
+	return 0;
 }
 
 void hmap_remove(struct hmap *map, struct hmap_link *link)
 {
-	struct hmap_link **pp = &map->buckets[link->hash & (map->bucket_count - 1)];
+	struct hmap_link **pp;
 
+	assert(map->bucket_count);
+	pp = &map->buckets[link->hash & (map->bucket_count - 1)];
 	while (*pp && *pp != link)
 		pp = &(*pp)->next;
-	if (*pp) {
-		*pp = link->next;
-		map->count--;
-	}
+	assert(*pp); /* the link is in the map */
+	*pp = link->next;
+	map->count--;
 	link->next = NULL;
 }
 

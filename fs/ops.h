@@ -1,0 +1,51 @@
+/*
+ * ops.h — what the handlers of ops.c, xattr.c and listing.c share.
+ *
+ * Handlers run under the daemon's lock and follow request.h's contract:
+ * REQUEST_ANSWERED, REQUEST_HELD or a negative errno.
+ */
+#ifndef LOCKFS_OPS_H
+#define LOCKFS_OPS_H
+
+#include <sys/stat.h>
+
+#include "lockfs.h"
+
+/* Status texts and attribute values fit in this. */
+#define STATUS_MAX 8192
+
+/* The key of name in directory node dir, in out.  0 or -errno. */
+int ops_key_of(struct lockfs *fs, fuse_ino_t dir, const char *name, char *out, size_t cap);
+
+/* 1 when path is a directory (kept, or above a held lock), 0, or -errno. */
+int ops_dir_exists(struct lockfs *fs, const char *path);
+
+/* Who asks, as the lock rules see it. */
+struct caller ops_caller(struct lockfs *fs, const struct request *req);
+
+/* Attributes of a node as they are now: -ENOENT once it is gone. */
+int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st);
+
+/*
+ * The first waiter of key as a successor for a release (next filled), or
+ * NULL when nobody waits.
+ */
+struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_successor *next);
+
+/* After a release through the mount by req: hand-off, tree, node, log. */
+void ops_released(struct lockfs *fs, const struct request *req, const char *key,
+		  const struct lock_outcome *out, struct request *head);
+
+/* Extended attributes (xattr.c). */
+int xattr_get(struct lockfs *fs, struct request *req);
+int xattr_list(struct lockfs *fs, struct request *req);
+int xattr_set(struct lockfs *fs, struct request *req);
+int xattr_remove(struct lockfs *fs, struct request *req);
+
+/* Directory listings (listing.c): taken at opendir, served by offset. */
+int listing_open(struct lockfs *fs, struct request *req);
+void listing_read(fuse_req_t fuse, fuse_ino_t ino, size_t size, off_t off,
+		  struct fuse_file_info *fi);
+void listing_release(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi);
+
+#endif
