@@ -205,7 +205,30 @@ int caller_identify(struct caller_cache *cache, pid_t tid, uid_t uid, gid_t gid,
 	return 0;
 }
 
+/* Decimal digits of v at out, backwards from out's end; returns where they start. */
+static char *digits_before(char *end, unsigned v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10));
+	return end;
+}
+
 void caller_owner(const struct caller *c, char *out, size_t cap)
 {
-	snprintf(out, cap, "%d-%d", (int)c->tgid, (int)c->tid);
+	char buf[24], *p = buf + sizeof(buf);
+	size_t len;
+
+	/* By hand, not snprintf: every acquisition and release asks. */
+	*--p = '\0';
+	p = digits_before(p, (unsigned)c->tid);
+	*--p = '-';
+	p = digits_before(p, (unsigned)c->tgid);
+	len = (size_t)(buf + sizeof(buf) - p); /* the NUL included */
+	if (!cap)
+		return;
+	if (len > cap)
+		len = cap;
+	memcpy(out, p, len);
+	out[len - 1] = '\0';
 }

@@ -15,7 +15,6 @@
 #include "pickle.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,63 +423,148 @@ void lock_info_clear(struct lock_info *info)
 	info->tags = NULL;
 }
 
-static void format_iso(double t, char *out, size_t cap)
-{
-	time_t secs = (time_t)t;
-	unsigned millis = (unsigned)((t - (double)secs) * 1000.0) % 1000;
-	struct tm tm;
-	char date[32];
+/*
+ * The status text is built by hand, not with snprintf: its length is the
+ * lock file's size, asked for by every LOOKUP and GETATTR.
+ */
+struct text {
+	char *buf;  /* NULL when only the length is wanted */
+	size_t cap; /* bytes at buf, the NUL included */
+	size_t len; /* the full length so far, even past cap */
+};
 
-	gmtime_r(&secs, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, cap, "%.24s.%03uZ", date, millis);
+static void put(struct text *t, const char *s, size_t n)
+{
+	if (t->len + 1 < t->cap) {
+		size_t room = t->cap - 1 - t->len;
+
+		memcpy(t->buf + t->len, s, n < room ? n : room);
+	}
+	t->len += n;
+	if (t->cap)
+		t->buf[t->len < t->cap ? t->len : t->cap - 1] = '\0';
 }
 
-/* snprintf at *len, keeping the full length when the buffer is too small. */
-static void __attribute__((format(printf, 4, 5)))
-append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+static void put_str(struct text *t, const char *s)
 {
-	va_list ap;
-	int n;
+	put(t, s, strlen(s));
+}
 
-	va_start(ap, fmt);
-	n = vsnprintf(*len < cap ? buf + *len : NULL, *len < cap ? cap - *len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n;
+static void put_u64(struct text *t, uint64_t v)
+{
+	char digits[20];
+	size_t n = sizeof(digits);
+
+	do
+		digits[--n] = (char)('0' + v % 10);
+	while ((v /= 10));
+	put(t, digits + n, sizeof(digits) - n);
+}
+
+static void put_i64(struct text *t, int64_t v)
+{
+	if (v < 0) {
+		put(t, "-", 1);
+		put_u64(t, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(t, (uint64_t)v);
+	}
+}
+
+/* v with exactly width digits (zero-padded). */
+static void put_padded(struct text *t, unsigned v, unsigned width)
+{
+	char digits[10];
+
+	for (unsigned i = width; i-- > 0; v /= 10)
+		digits[i] = (char)('0' + v % 10);
+	put(t, digits, width);
+}
+
+/* ISO 8601 UTC with milliseconds: 2026-11-26T02:56:17.969Z. */
+static void put_iso(struct text *t, double when)
+{
+	time_t secs = (time_t)when;
+	unsigned millis = (unsigned)((when - (double)secs) * 1000.0) % 1000;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	put_padded(t, (unsigned)(tm.tm_year + 1900), 4);
+	put(t, "-", 1);
+	put_padded(t, (unsigned)tm.tm_mon + 1, 2);
+	put(t, "-", 1);
+	put_padded(t, (unsigned)tm.tm_mday, 2);
+	put(t, "T", 1);
+	put_padded(t, (unsigned)tm.tm_hour, 2);
+	put(t, ":", 1);
+	put_padded(t, (unsigned)tm.tm_min, 2);
+	put(t, ":", 1);
+	put_padded(t, (unsigned)tm.tm_sec, 2);
+	put(t, ".", 1);
+	put_padded(t, millis, 3);
+	put(t, "Z", 1);
+}
+
+/* One "name: value\n" line; the value written by the caller between. */
+static void line_start(struct text *t, const char *name)
+{
+	put_str(t, name);
+	put(t, ": ", 2);
+}
+
+static void line_end(struct text *t)
+{
+	put(t, "\n", 1);
+}
+
+static void line_str(struct text *t, const char *name, const char *value)
+{
+	line_start(t, name);
+	put_str(t, value);
+	line_end(t);
+}
+
+static void line_int(struct text *t, const char *name, int64_t value)
+{
+	line_start(t, name);
+	put_i64(t, value);
+	line_end(t);
+}
+
+static void line_time(struct text *t, const char *name, double when)
+{
+	line_start(t, name);
+	put_iso(t, when);
+	line_end(t);
 }
 
 int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
 		       char *buf, size_t cap)
 {
-	char when[48];
-	size_t len = 0;
+	struct text t = {.buf = cap ? buf : NULL, .cap = cap};
 
 	if (cap)
 		buf[0] = '\0';
-	append(buf, cap, &len, "key: %s\n", key);
+	line_str(&t, "key", key);
 	if (info->owner[0])
-		append(buf, cap, &len, "owner: %s\n", info->owner);
-	append(buf, cap, &len, "count: %lld\n", (long long)info->count);
+		line_str(&t, "owner", info->owner);
+	line_int(&t, "count", info->count);
 	if (info->made_by_lockfs)
-		append(buf, cap, &len, "generation: %lld\n", (long long)info->holder.generation);
-	format_iso(info->acquired, when, sizeof(when));
-	append(buf, cap, &len, "acquired: %s\n", when);
-	if (info->expires) {
-		format_iso(info->expire_time, when, sizeof(when));
-		append(buf, cap, &len, "expires: %s\n", when);
-	}
+		line_int(&t, "generation", info->holder.generation);
+	line_time(&t, "acquired", info->acquired);
+	if (info->expires)
+		line_time(&t, "expires", info->expire_time);
 	if (info->tags && info->tags[0])
-		append(buf, cap, &len, "tags: %s\n", info->tags);
+		line_str(&t, "tags", info->tags);
 	if (waiters)
-		append(buf, cap, &len, "waiters: %u\n", waiters);
+		line_int(&t, "waiters", waiters);
 	if (info->made_by_lockfs) {
-		append(buf, cap, &len, "uid: %u\n", (unsigned)info->holder.uid);
-		append(buf, cap, &len, "pid: %d\n", (int)info->holder.pid);
-		append(buf, cap, &len, "comm: %s\n", info->holder.comm);
-		append(buf, cap, &len, "host: %s\n", info->holder.host);
+		line_int(&t, "uid", info->holder.uid);
+		line_int(&t, "pid", info->holder.pid);
+		line_str(&t, "comm", info->holder.comm);
+		line_str(&t, "host", info->holder.host);
 	}
-	return (int)len;
+	return (int)t.len;
 }
 
 /* Collect ids of expired lock rows, then delete them. */

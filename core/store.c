@@ -75,6 +75,7 @@ static const char *const sql_text[SQL_COUNT] = {
 	[SQL_DIR_EXISTS] = "SELECT EXISTS (SELECT 1 FROM lockfs_dir WHERE path = ?1 OR "
 			   "(path > ?2 AND path < ?3))",
 	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_BEGIN_READ] = "BEGIN DEFERRED",
 	[SQL_COMMIT] = "COMMIT",
 	[SQL_ROLLBACK] = "ROLLBACK",
 };
@@ -183,16 +184,116 @@ void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned ste
 
 /* --- transactions ------------------------------------------------------- */
 
+/* --- epochs -------------------------------------------------------------- */
+
+/*
+ * The WAL index (cache.db-shm) is the shared memory through which every
+ * connection of the cache, in any process and any SQLite version, learns
+ * of commits: a writer rewrites its header (two copies, the second first)
+ * with every commit, and readers compare the two copies to see a whole
+ * one.  Its layout is part of SQLite's cross-process protocol, so it does
+ * not change between versions.  lockfs only reads it, from a read-only
+ * mapping of its own.
+ */
+void store_map_wal_index(struct store *st)
+{
+	sqlite3_file *file = NULL;
+	void volatile *region = NULL;
+
+	/*
+	 * SQLite's own mapping, through its VFS: opening the -shm file here and
+	 * closing it again would drop every POSIX lock this process holds on it,
+	 * SQLite's included.  Region 0 stays mapped until the connection closes.
+	 */
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+	    !file || !file->pMethods || file->pMethods->iVersion < 2 || !file->pMethods->xShmMap)
+		return;
+	if (file->pMethods->xShmMap(file, 0, WAL_INDEX_REGION, 0, &region) == SQLITE_OK && region)
+		st->shm = region;
+}
+
+void store_unmap_wal_index(struct store *st)
+{
+	st->shm = NULL; /* the mapping is SQLite's: it unmaps it when the connection closes */
+}
+
+/* Copy a whole header (both copies equal, written), as SQLite's readers do. */
+static bool read_wal_header(const struct store *st, uint8_t out[WAL_HEADER_BYTES])
+{
+	uint8_t second[WAL_HEADER_BYTES];
+
+	if (!st->shm)
+		return false;
+	for (size_t i = 0; i < WAL_HEADER_BYTES; i++)
+		out[i] = st->shm[i];
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < WAL_HEADER_BYTES; i++)
+		second[i] = st->shm[WAL_HEADER_BYTES + i];
+	return memcmp(out, second, WAL_HEADER_BYTES) == 0 && out[WAL_HEADER_INIT] == 1;
+}
+
+static uint32_t commits_of(const uint8_t header[WAL_HEADER_BYTES])
+{
+	uint32_t change;
+
+	memcpy(&change, header + WAL_HEADER_CHANGE, sizeof(change));
+	return change;
+}
+
+/* Look at the header: a new one (or none) starts a new epoch. */
+static void observe(struct store *st)
+{
+	uint8_t now[WAL_HEADER_BYTES];
+
+	if (read_wal_header(st, now) && st->seen_valid && memcmp(now, st->seen, sizeof(now)) == 0)
+		return;
+	st->epoch++;
+	st->seen_valid = read_wal_header(st, st->seen);
+}
+
+uint64_t store_epoch(struct store *st)
+{
+	observe(st);
+	return st->epoch;
+}
+
+uint64_t store_epoch_seen(const struct store *st)
+{
+	return st->epoch;
+}
+
+/* After this connection's COMMIT: the epoch goes on only if nobody else committed since BEGIN. */
+static void observe_own_commit(struct store *st)
+{
+	uint8_t now[WAL_HEADER_BYTES];
+
+	if (st->seen_valid && read_wal_header(st, now) &&
+	    commits_of(now) == commits_of(st->write_start) + 1) {
+		memcpy(st->seen, now, sizeof(now));
+		return;
+	}
+	st->seen_valid = false; /* the next look starts a new epoch */
+}
+
 int store_read_begin(struct store *st)
 {
+	sqlite3_stmt *s = prepared_statement(st, SQL_BEGIN_READ);
+
 	assert(!st->in_write);
-	return store_exec(st->db, "BEGIN DEFERRED");
+	/* Before the first read: the reads see this state or a later one. */
+	observe(st);
+	return s ? run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
 }
 
 void store_read_end(struct store *st)
 {
-	if (!st->in_write && !sqlite3_get_autocommit(st->db))
-		store_exec(st->db, "COMMIT");
+	sqlite3_stmt *s;
+
+	if (st->in_write || sqlite3_get_autocommit(st->db))
+		return;
+	s = prepared_statement(st, SQL_COMMIT);
+	if (s)
+		run_statement(st, s);
 }
 
 int store_begin(struct store *st)
@@ -205,9 +306,13 @@ int store_begin(struct store *st)
 		return store_errno(sqlite3_errcode(st->db));
 	store_read_end(st); /* a write starts from a fresh snapshot */
 	rc = run_statement(st, s);
-	if (rc == 0)
-		st->in_write = true;
-	return rc;
+	if (rc < 0)
+		return rc;
+	st->in_write = true;
+	/* Holding the write lock: nobody commits until this transaction ends. */
+	observe(st);
+	memcpy(st->write_start, st->seen, sizeof(st->write_start));
+	return 0;
 }
 
 int store_commit(struct store *st)
@@ -222,6 +327,7 @@ int store_commit(struct store *st)
 		return rc;
 	}
 	st->in_write = false;
+	observe_own_commit(st);
 	return 0;
 }
 
@@ -245,7 +351,20 @@ int store_data_version(struct store *st, int64_t *version)
 	if (rc == SQLITE_ROW)
 		*version = sqlite3_column_int64(s, 0);
 	reset_statement(s);
-	return rc == SQLITE_ROW ? 0 : store_errno(rc);
+	if (rc != SQLITE_ROW)
+		return store_errno(rc);
+	/*
+	 * Cross-check the epochs: another connection committed (the version
+	 * moved) while the header did not change.  Then the mapping does not
+	 * show the WAL index SQLite uses (the -shm file was replaced under
+	 * everyone): stop trusting it.
+	 */
+	observe(st);
+	if (*version != st->checked_version && st->epoch == st->checked_epoch)
+		store_unmap_wal_index(st);
+	st->checked_version = *version;
+	st->checked_epoch = st->epoch;
+	return 0;
 }
 
 /* --- rows --------------------------------------------------------------- */

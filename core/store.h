@@ -119,9 +119,27 @@ void store_rollback(struct store *st);
 
 /*
  * A number that changes whenever another connection commits a change
- * (PRAGMA data_version).
+ * (PRAGMA data_version).  A read transaction of its own, with file locks.
  */
 int store_data_version(struct store *st, int64_t *version);
+
+/*
+ * Epochs: a number that changes whenever the cache may have changed without
+ * this connection.  It is read from SQLite's WAL index, the shared memory
+ * through which every connection learns of commits, without a system call
+ * or a lock.  What a caller remembers of the cache (which names are free,
+ * what a lock file shows) stays true while the epoch stays the same.  When
+ * the WAL index cannot be read, every look starts a new epoch, so nothing
+ * is ever trusted.
+ *
+ * store_epoch: the epoch now (it looks).
+ * store_epoch_seen: the epoch of what this connection's last transaction
+ *   saw: after a commit, the state it left (stamp what the write taught with
+ *   it); after store_read_begin, the state its reads see.  A later
+ *   store_epoch that differs means that state has moved on since.
+ */
+uint64_t store_epoch(struct store *st);
+uint64_t store_epoch_seen(const struct store *st);
 
 /*
  * Read the row of str key `key` (raw = 0), whatever its value or expiry,

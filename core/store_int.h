@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The statements store.c keeps prepared; their SQL is in store.c. */
 enum store_statement_id {
@@ -38,14 +39,29 @@ enum store_statement_id {
 	SQL_DIR_BELOW,
 	SQL_DIR_EXISTS,
 	SQL_BEGIN,
+	SQL_BEGIN_READ,
 	SQL_COMMIT,
 	SQL_ROLLBACK,
 	SQL_COUNT
 };
 
+/* SQLite's WAL-index header: two copies of 48 bytes at the start of the -shm file. */
+#define WAL_HEADER_BYTES 48
+#define WAL_HEADER_CHANGE 8 /* u32: counts commits */
+#define WAL_HEADER_INIT 12  /* u8: 1 once written */
+#define WAL_INDEX_REGION 32768 /* the size of the WAL index's regions */
+
 struct store {
 	sqlite3 *db;
 	char *path;
+	/* Epochs (store.h): the WAL index's header, mapped read-only. */
+	const volatile unsigned char *shm; /* NULL: epochs always change */
+	uint8_t seen[WAL_HEADER_BYTES];    /* the header this connection last saw... */
+	bool seen_valid;                   /* ...when it saw one it can vouch for */
+	uint8_t write_start[WAL_HEADER_BYTES]; /* the header at BEGIN IMMEDIATE */
+	uint64_t epoch;
+	int64_t checked_version; /* PRAGMA data_version at the last cross-check */
+	uint64_t checked_epoch;  /* ...and the epoch then */
 	sqlite3_stmt *stmt[SQL_COUNT]; /* NULL until first used */
 	bool may_evict;                /* eviction_policy is not "none" */
 	bool in_write;                 /* between store_begin and commit or rollback */
@@ -63,5 +79,9 @@ int store_errno(int rc);
 
 /* Run sql, one or more statements whose rows are not wanted: 0 or -errno. */
 int store_exec(sqlite3 *db, const char *sql);
+
+/* Find the WAL index's header for epochs (st->shm), or leave it NULL; stop using it. */
+void store_map_wal_index(struct store *st);
+void store_unmap_wal_index(struct store *st);
 
 #endif

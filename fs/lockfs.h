@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "dir.h"
 #include "lock.h"
+#include "memo.h"
 #include "nodes.h"
 #include "notify.h"
 #include "policy.h"
@@ -53,8 +54,10 @@ struct lockfs {
 	struct tree tree;
 	struct waitq waitq;
 	struct notifier notifier;
+	struct memo memo;
 
-	int64_t data_version; /* last PRAGMA data_version seen */
+	uint64_t epoch;       /* the store's epoch the tree and known nodes were last true in */
+	int64_t data_version; /* last PRAGMA data_version seen (the cross-check of epochs) */
 	bool expiry_known;    /* a waited or known lock expires... */
 	double next_expiry;   /* ...at this wall-clock time at the earliest */
 	bool outside_change;  /* someone else wrote: re-check waited and known keys */

@@ -350,6 +350,7 @@ int main(int argc, char *argv[])
 	nodes_init(&fs.nodes);
 	tree_init(&fs.tree);
 	waitq_init(&fs.waitq, request_reply);
+	memo_init(&fs.memo);
 	fs.callers = caller_cache_new(64);
 
 	status = prepare(&cli, &args, &fs);
@@ -361,6 +362,7 @@ int main(int argc, char *argv[])
 	if (fs.session)
 		fuse_session_destroy(fs.session);
 	waitq_destroy(&fs.waitq);
+	memo_destroy(&fs.memo);
 	tree_destroy(&fs.tree);
 	nodes_destroy(&fs.nodes);
 	caller_cache_free(fs.callers);

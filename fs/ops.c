@@ -53,16 +53,16 @@ struct caller ops_caller(struct lockfs *fs, const struct request *req)
 }
 
 /*
- * Has another connection written since the watch thread last looked?  Then
- * the tree is stale now, not in a few milliseconds: rebuild it, and let the
- * watch thread re-check waiters and known files.
+ * Has another connection written since the daemon last looked (a new
+ * epoch)?  Then the tree is stale now, not in a few milliseconds: rebuild
+ * it, and let the watch thread re-check waiters and known files.
  */
 static void notice_outside_writes(struct lockfs *fs)
 {
-	int64_t version;
+	uint64_t epoch = store_epoch(fs->store);
 
-	if (store_data_version(fs->store, &version) == 0 && version != fs->data_version) {
-		fs->data_version = version;
+	if (epoch != fs->epoch) {
+		fs->epoch = epoch;
 		fs->outside_change = true;
 		tree_invalidate(&fs->tree);
 		watch_poke(fs);
@@ -137,21 +137,20 @@ static void fill_entry(struct fuse_entry_param *e, const struct stat *st)
 /*
  * The kernel's entry for lock file key in directory parent, as info shows
  * it: its node (one more lookup), what the node saw, and its attributes.
- * Clears info.  -ENOMEM when no node could be made.
+ * -ENOMEM when no node could be made.
  */
 static int lock_entry(struct lockfs *fs, fuse_ino_t parent, const char *key,
-		      struct lock_info *info, struct fuse_entry_param *e)
+		      const struct lock_info *info, struct fuse_entry_param *e)
 {
 	struct node *node = nodes_lookup(&fs->nodes, parent, key, false);
 	struct stat st;
 
-	if (node) {
-		node_saw(fs, node, info);
-		file_attr(fs, key, node->ino, info, &st);
-		fill_entry(e, &st);
-	}
-	lock_info_clear(info);
-	return node ? 0 : -ENOMEM;
+	if (!node)
+		return -ENOMEM;
+	node_saw(fs, node, info);
+	file_attr(fs, key, node->ino, info, &st);
+	fill_entry(e, &st);
+	return 0;
 }
 
 int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st)
@@ -212,7 +211,9 @@ static int lookup(struct lockfs *fs, struct request *req)
 		return rc;
 	rc = lock_inspect(fs->store, key, &info);
 	if (rc == 0) {
+		memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
 		rc = lock_entry(fs, req->ino, key, &info, &e);
+		lock_info_clear(&info);
 		if (rc < 0)
 			return rc;
 		fuse_reply_entry(req->fuse, &e);
@@ -224,6 +225,8 @@ static int lookup(struct lockfs *fs, struct request *req)
 	if (rc != -ENOENT && rc != -EEXIST)
 		return rc;
 	rc = ops_dir_exists(fs, key);
+	if (rc == 0)
+		memo_free(&fs->memo, key, store_epoch_seen(fs->store), true);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
 	node = nodes_lookup(&fs->nodes, req->ino, key, true);
@@ -235,11 +238,44 @@ static int lookup(struct lockfs *fs, struct request *req)
 	return REQUEST_ANSWERED;
 }
 
+/*
+ * A name the daemon knows in this epoch, answered without SQLite: a held
+ * lock not yet expired, or a free name that is no directory.  Returns
+ * REQUEST_ANSWERED, or 0 when the cache must be asked.
+ */
+static int lookup_remembered(struct lockfs *fs, struct request *req)
+{
+	char key[KEY_MAX_BYTES + 1];
+	const struct memo_entry *known;
+	struct fuse_entry_param e;
+
+	if (ops_key_of(fs, req->ino, req->name, key, sizeof(key)) < 0)
+		return 0;
+	known = memo_get(&fs->memo, key, store_epoch(fs->store));
+	if (!known || !known->known)
+		return 0;
+	if (known->held) {
+		if (known->info.expires && known->info.expire_time <= clock_wall())
+			return 0;
+		if (lock_entry(fs, req->ino, key, &known->info, &e) < 0)
+			return 0;
+		fuse_reply_entry(req->fuse, &e);
+		return REQUEST_ANSWERED;
+	}
+	if (!known->not_dir ||
+	    waitq_recall(&fs->waitq, req->tid, key, clock_monotonic()) == WAITQ_CREATING)
+		return 0;
+	fuse_reply_err(req->fuse, ENOENT);
+	return REQUEST_ANSWERED;
+}
+
 /* LOOKUP reads the row and maybe the directories: in one read transaction. */
 static int lookup_name(struct lockfs *fs, struct request *req)
 {
-	int rc;
+	int rc = lookup_remembered(fs, req);
 
+	if (rc == REQUEST_ANSWERED)
+		return rc;
 	store_read_begin(fs->store);
 	rc = lookup(fs, req);
 	store_read_end(fs->store);
@@ -265,6 +301,9 @@ static void note_granted(struct lockfs *fs, const char *key, const struct lock_g
 {
 	struct node *node = nodes_find(&fs->nodes, key);
 
+	memo_touched(&fs->memo, key); /* its status changed: its writer may tell it */
+	if (strchr(key, '/'))
+		memo_forget_dirs(&fs->memo, key);
 	if (grant->fresh)
 		tree_add(&fs->tree, key, grant->expires, grant->expire_time);
 	if (node && !node->is_dir) {
@@ -280,6 +319,7 @@ static void note_released(struct lockfs *fs, const char *key)
 {
 	struct node *node = nodes_find(&fs->nodes, key);
 
+	memo_free(&fs->memo, key, store_epoch_seen(fs->store), false);
 	tree_remove(&fs->tree, key);
 	if (node && !node->is_dir)
 		node->held = false;
@@ -454,8 +494,11 @@ static int create_lock(struct lockfs *fs, struct request *req)
 		     &info);
 	if (rc != 0)
 		return rc;
-	if (lock_entry(fs, req->ino, key, &info, &e) < 0)
-		return -ENOMEM; /* the lock stays held: rm releases it */
+	memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
+	rc = lock_entry(fs, req->ino, key, &info, &e);
+	lock_info_clear(&info);
+	if (rc < 0)
+		return rc; /* the lock stays held: rm releases it */
 	request_reply_create(req, &e);
 	return REQUEST_ANSWERED;
 }
@@ -529,6 +572,7 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 		rc = waitq_recall(&fs->waitq, req->tid, node->path, clock_monotonic());
 		if (rc == 0)
 			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults);
+		memo_touched(&fs->memo, node->path);
 		if (rc < 0)
 			return rc;
 	}
@@ -592,6 +636,7 @@ static int make_dir(struct lockfs *fs, struct request *req)
 		rc = -EEXIST;
 	if (rc == 0)
 		rc = dir_make(fs->store, key, &who);
+	memo_forget(&fs->memo, key);
 	if (rc < 0)
 		return rc;
 	node = nodes_lookup(&fs->nodes, req->ino, key, true);

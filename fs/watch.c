@@ -2,8 +2,10 @@
  * watch.c — the watch thread: everything that happens without a request.
  *
  * - Changes made elsewhere (Python, another mount, the sqlite3 shell) are
- *   seen through PRAGMA data_version, polled every 2 ms while anything is
- *   waited for or known to the kernel.  Only the keys waited for and the
+ *   seen as a new epoch of the store (store.h: read from SQLite's WAL
+ *   index in memory, no system call), looked at every 2 ms while anything
+ *   is waited for or known to the kernel, with PRAGMA data_version once a
+ *   second as a safety net.  Only the keys waited for and the
  *   lock files the kernel knows are then read again: each waited key's lock
  *   is offered to its queue, and each known lock that is gone is announced.
  * - Expiry: the thread wakes at the earliest expiry among those keys.
@@ -143,11 +145,11 @@ static void *watch_main(void *arg)
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->stopping) {
 		double now = clock_monotonic(), wall = clock_wall(), wait;
-		int64_t version;
+		uint64_t epoch = store_epoch(fs->store);
 		struct timespec until;
 
-		if (store_data_version(fs->store, &version) == 0 && version != fs->data_version) {
-			fs->data_version = version;
+		if (epoch != fs->epoch) {
+			fs->epoch = epoch;
 			fs->outside_change = true;
 		}
 		if (first || fs->outside_change || (fs->expiry_known && fs->next_expiry <= wall)) {
@@ -160,7 +162,15 @@ static void *watch_main(void *arg)
 		if (fs->waitq.retry_head)
 			waitq_run_retries(&fs->waitq, rerun, fs);
 		if (now >= next_sweep) {
-			int swept = lock_sweep_expired(fs->store, wall);
+			int64_t version;
+			int swept;
+
+			/* The safety net under epochs: SQLite's own count of outside commits. */
+			if (store_data_version(fs->store, &version) == 0 && version != fs->data_version) {
+				fs->data_version = version;
+				fs->outside_change = true;
+			}
+			swept = lock_sweep_expired(fs->store, wall);
 
 			next_sweep = now + SWEEP_EVERY;
 			if (swept > 0)
@@ -195,6 +205,7 @@ int watch_start(struct lockfs *fs)
 	pthread_cond_init(&fs->watch_wake, &attr);
 	pthread_condattr_destroy(&attr);
 	store_data_version(fs->store, &fs->data_version);
+	fs->epoch = store_epoch(fs->store);
 	rc = pthread_create(&fs->watch_thread, NULL, watch_main, fs);
 	if (rc)
 		return -rc;

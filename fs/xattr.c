@@ -299,6 +299,7 @@ static int set_attr(struct lockfs *fs, struct request *req, bool remove)
 
 	if (!node)
 		return -ENOENT;
+	memo_touched(&fs->memo, node->path); /* what it shows may change */
 	if (node->is_dir)
 		return set_dir_attr(fs, req, node, a, remove);
 	return set_lock_attr(fs, req, node, a, remove);
