@@ -9,9 +9,9 @@ ok $? "mkdir"
 [ -d "$MNT/jobs" ]
 ok $? "the directory exists"
 is "$(sql "SELECT path FROM lockfs_dir WHERE path != ''")" jobs "it is kept in lockfs_dir"
-mkdir -p "$MNT/jobs/nightly/db"
+mkdir -p "$MNT/jobs/nightly/db" && [ -d "$MNT/jobs/nightly" ] && [ -d "$MNT/jobs/nightly/db" ]
 ok $? "mkdir -p of nested directories"
-touch "$MNT/jobs/nightly/db/backup"
+touch "$MNT/jobs/nightly/db/backup" && [ "$(ls "$MNT/jobs/nightly/db")" = backup ]
 ok $? "a lock in a nested directory"
 key=$(/usr/bin/python3 -c 'import pickle; print(pickle.dumps("jobs/nightly/db/backup", protocol=5).hex())')
 is "$(sql "SELECT count(*) FROM cache WHERE key = x'$key'")" 1 "its key is the path"
@@ -20,7 +20,8 @@ is $? 1 "rmdir of a directory holding a lock fails"
 is "$("$FSOP" rmdir "$MNT/jobs/nightly/db")" ENOTEMPTY "with ENOTEMPTY"
 is "$("$FSOP" rmdir "$MNT/jobs")" ENOTEMPTY "a directory with directories below is ENOTEMPTY"
 rm "$MNT/jobs/nightly/db/backup"
-rmdir "$MNT/jobs/nightly/db" "$MNT/jobs/nightly"
+rmdir "$MNT/jobs/nightly/db" "$MNT/jobs/nightly" && [ ! -e "$MNT/jobs/nightly" ] &&
+	[ "$(sql "SELECT group_concat(path) FROM lockfs_dir WHERE path != ''")" = jobs ]
 ok $? "rmdir once empty"
 
 # Policies: set on a directory, inherited below, nearest wins.

@@ -20,7 +20,7 @@ is "$("$FSOP" symlink "$MNT/l" "$MNT/m")" EPERM "symlink is EPERM"
 is "$("$FSOP" mkfifo "$MNT/f")" EPERM "mkfifo is EPERM"
 is "$("$FSOP" open "$MNT/w" wc + write "$MNT/w" "hello")" "OK
 OK" "the owner writes: accepted"
-echo $$ >"$MNT/shell"
+echo $$ >"$MNT/shell" && [ "$(xattr "$MNT/shell" user.lock.count)" = 1 ]
 ok $? "echo \$\$ > lock works"
 is "$("$FSOP" truncate "$MNT/l" 0)" OK "truncate is accepted"
 like "$(cat "$MNT/l")" "key: l*" "and changes nothing"

@@ -11,13 +11,11 @@ wait_until waiters_are "$MNT/held" 1
 ok $? "the second touch is waiting"
 
 start=$(date +%s%N)
-ls "$MNT" >/dev/null
-ok $? "ls answers"
-stat "$MNT/held" >/dev/null
-ok $? "stat of the held lock answers"
-touch "$MNT/other"
+is "$(ls "$MNT" | tr '\n' ' ')" "held " "ls answers"
+is "$(stat -c '%F %a %U' "$MNT/held")" "regular file 644 root" "stat of the held lock answers"
+touch "$MNT/other" && [ "$(xattr "$MNT/other" user.lock.count)" = 1 ]
 ok $? "touch of another name answers"
-rm "$MNT/other"
+rm "$MNT/other" && [ ! -e "$MNT/other" ]
 ok $? "rm of another name answers"
 elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 5000 ]

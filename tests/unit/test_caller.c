@@ -13,7 +13,7 @@
 
 #include "caller.h"
 
-static void test_this_thread(void **state)
+static void test_own_thread_gives_its_ids_start_time_comm_and_owner_pid_tid(void **state)
 {
 	struct caller c;
 	char owner[64], want[64];
@@ -99,7 +99,7 @@ static void test_cache_knows_threads_and_forgets_dead_ones(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_this_thread),
+		cmocka_unit_test(test_own_thread_gives_its_ids_start_time_comm_and_owner_pid_tid),
 		cmocka_unit_test(test_other_thread_shares_tgid),
 		cmocka_unit_test(test_invisible_thread_is_anonymous),
 		cmocka_unit_test(test_cache_knows_threads_and_forgets_dead_ones),

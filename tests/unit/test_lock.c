@@ -348,7 +348,7 @@ static void test_free_names_are_enoent(void **state)
 	assert_int_equal(lock_inspect(e->st, "nope", &info), -ENOENT);
 }
 
-static void test_compare_and_release(void **state)
+static void test_release_by_current_generation_frees_all_counts_an_old_one_is_estale(void **state)
 {
 	struct env *e = *state;
 	struct lock_grant old, now;
@@ -400,7 +400,7 @@ static void test_handoff_gives_the_row_to_the_successor(void **state)
 	assert_count_true(e);
 }
 
-static void test_renew_ttl_and_tags(void **state)
+static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleared(void **state)
 {
 	struct env *e = *state;
 	struct policy ttl = {.has_ttl = true, .ttl = 50, .tags = "b,a"};
@@ -523,15 +523,26 @@ static void test_python_rlock_owner_matches_without_start_time(void **state)
 	assert_int_equal(g.generation, 0);
 }
 
-static void test_directories(void **state)
+static void test_mkdir_needs_privilege_and_a_free_name_and_keeps_the_directory(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+
+	assert_int_equal(dir_make(e->st, "jobs", &e->root), 0);
+	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "jobs", &e->root));
+	assert_refused_unchanged(e, -EPERM, dir_make(e->st, "other", &e->bob));
+	assert_int_equal(dir_make(e->st, "jobs/nested", &e->root), 0);
+	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "held", &e->root));
+}
+
+static void test_rmdir_needs_privilege_and_an_empty_kept_dir_other_than_the_root(void **state)
 {
 	struct env *e = *state;
 	struct lock_grant g;
 	struct lock_outcome out;
 
 	assert_int_equal(dir_make(e->st, "jobs", &e->root), 0);
-	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "jobs", &e->root));
-	assert_refused_unchanged(e, -EPERM, dir_make(e->st, "other", &e->bob));
 	assert_int_equal(dir_make(e->st, "jobs/nested", &e->root), 0);
 	assert_refused_unchanged(e, -ENOTEMPTY, dir_remove(e->st, "jobs", &e->root));
 	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, &g, NULL), 0);
@@ -542,8 +553,6 @@ static void test_directories(void **state)
 	assert_int_equal(dir_remove(e->st, "jobs", &e->root), 0);
 	assert_refused_unchanged(e, -ENOENT, dir_remove(e->st, "jobs", &e->root));
 	assert_refused_unchanged(e, -EBUSY, dir_remove(e->st, "", &e->root));
-	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g, NULL), 0);
-	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "held", &e->root));
 }
 
 static void test_directory_policy_applies_inside_the_acquisition(void **state)
@@ -582,7 +591,7 @@ static void test_directory_policy_applies_inside_the_acquisition(void **state)
 	lock_info_clear(&taken);
 }
 
-static void test_status_text(void **state)
+static void test_status_text_has_key_owner_count_generation_times_tags_waiters_uid(void **state)
 {
 	struct env *e = *state;
 	struct policy ttl = {.has_ttl = true, .ttl = 60, .tags = "ci,prod"};
@@ -701,16 +710,17 @@ int main(void)
 		T(test_same_uid_breaks_whatever_the_count),
 		T(test_other_uid_gets_eperm_and_root_breaks),
 		T(test_free_names_are_enoent),
-		T(test_compare_and_release),
+		T(test_release_by_current_generation_frees_all_counts_an_old_one_is_estale),
 		T(test_handoff_gives_the_row_to_the_successor),
-		T(test_renew_ttl_and_tags),
+		T(test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleared),
 		T(test_expired_lock_counts_as_free_and_is_swept),
 		T(test_reused_thread_id_is_not_the_owner),
 		T(test_pid_zero_is_never_an_owner),
 		T(test_python_rlock_owner_matches_without_start_time),
-		T(test_directories),
+		T(test_mkdir_needs_privilege_and_a_free_name_and_keeps_the_directory),
+		T(test_rmdir_needs_privilege_and_an_empty_kept_dir_other_than_the_root),
 		T(test_directory_policy_applies_inside_the_acquisition),
-		T(test_status_text),
+		T(test_status_text_has_key_owner_count_generation_times_tags_waiters_uid),
 		T(test_eight_processes_count_to_4000),
 	};
 

@@ -22,7 +22,7 @@ static void test_utf8_is_checked_strictly(void **state)
 	assert_false(name_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
 }
 
-static void test_components(void **state)
+static void test_component_refuses_over_255_bytes_bad_utf8_empty_dots_slash(void **state)
 {
 	char long_name[300];
 
@@ -37,7 +37,7 @@ static void test_components(void **state)
 	assert_int_equal(name_check_component("a/b", 3), -EINVAL);
 }
 
-static void test_showable_keys(void **state)
+static void test_only_normal_relative_utf8_keys_are_showable(void **state)
 {
 	assert_true(name_key_showable("deploy", 6));
 	assert_true(name_key_showable("build/42", 8));
@@ -51,7 +51,7 @@ static void test_showable_keys(void **state)
 	assert_false(name_key_showable("bad\xff", 4));
 }
 
-static void test_join(void **state)
+static void test_join_puts_the_name_under_its_dir_and_refuses_overlong_keys(void **state)
 {
 	char out[KEY_MAX_BYTES + 1];
 	static char big[KEY_MAX_BYTES];
@@ -68,9 +68,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_is_checked_strictly),
-		cmocka_unit_test(test_components),
-		cmocka_unit_test(test_showable_keys),
-		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_component_refuses_over_255_bytes_bad_utf8_empty_dots_slash),
+		cmocka_unit_test(test_only_normal_relative_utf8_keys_are_showable),
+		cmocka_unit_test(test_join_puts_the_name_under_its_dir_and_refuses_overlong_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@
 #include "lock.h"
 #include "policy.h"
 
-static void test_timeouts(void **state)
+static void test_timeout_takes_plain_decimal_seconds_or_inf_only(void **state)
 {
 	double s;
 
@@ -36,7 +36,7 @@ static void test_timeouts(void **state)
 	assert_int_equal(policy_parse_timeout("nan", 3, &s), -EINVAL);
 }
 
-static void test_ttls(void **state)
+static void test_ttl_takes_positive_seconds_or_none_only(void **state)
 {
 	double s;
 	bool has;
@@ -50,7 +50,7 @@ static void test_ttls(void **state)
 	assert_int_equal(policy_parse_ttl("abc", 3, &has, &s), -EINVAL);
 }
 
-static void test_tags(void **state)
+static void test_tags_are_sorted_unique_and_refuse_empty_bad_or_long_ones(void **state)
 {
 	char *t, long_tag[102];
 
@@ -71,7 +71,7 @@ static void test_tags(void **state)
 	assert_int_equal(policy_parse_tags(long_tag, 101, &t), -EINVAL);
 }
 
-static void test_format(void **state)
+static void test_seconds_print_without_trailing_zeros_and_infinity_as_inf(void **state)
 {
 	char out[32];
 
@@ -136,10 +136,10 @@ static void test_inheritance_nearest_wins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_timeouts),
-		cmocka_unit_test(test_ttls),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_timeout_takes_plain_decimal_seconds_or_inf_only),
+		cmocka_unit_test(test_ttl_takes_positive_seconds_or_none_only),
+		cmocka_unit_test(test_tags_are_sorted_unique_and_refuse_empty_bad_or_long_ones),
+		cmocka_unit_test(test_seconds_print_without_trailing_zeros_and_infinity_as_inf),
 		cmocka_unit_test(test_inheritance_nearest_wins),
 	};
 
