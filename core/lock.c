@@ -65,10 +65,11 @@ static enum row_class classify(const struct store_row *row, double now, char *ow
 	return ROW_HELD;
 }
 
-/* Read and classify key's row; with tags non-NULL, its tags too (caller frees). */
-static int load(struct store *st, const char *key, double now, struct lock_row *lr, char **tags)
+/* Read and classify key's row; with text non-NULL, its tags and note too (store_text_clear). */
+static int load(struct store *st, const char *key, double now, struct lock_row *lr,
+		struct store_text *text)
 {
-	int rc = store_get_row(st, key, &lr->row, tags);
+	int rc = store_get_row(st, key, &lr->row, text);
 
 	if (rc == -ENOENT) {
 		memset(lr, 0, sizeof(*lr));
@@ -192,7 +193,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		 struct lock_info *info)
 {
 	double now = clock_wall();
-	char *tags = NULL;
+	struct store_text text = {0};
 	struct lock_row lr;
 	int rc = store_begin(st);
 
@@ -201,7 +202,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		memset(info, 0, sizeof(*info));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr, info ? &tags : NULL);
+	rc = load(st, key, now, &lr, info ? &text : NULL);
 	if (rc < 0)
 		return end_write(st, rc);
 	switch (lr.class) {
@@ -231,8 +232,10 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			info->acquired = lr.row.store_time;
 			info->expires = lr.row.expires;
 			info->expire_time = lr.row.expire_time;
-			info->tags = tags;
-			tags = NULL;
+			info->tags = text.tags;
+			info->note = text.note;
+			info->note_len = text.note_len;
+			memset(&text, 0, sizeof(text));
 		}
 		break;
 	case ROW_ABSENT:
@@ -245,7 +248,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			  grant, info);
 		break;
 	}
-	free(tags);
+	store_text_clear(&text);
 	rc = end_write(st, rc);
 	if (rc < 0 && info)
 		lock_info_clear(info);
@@ -394,16 +397,16 @@ int lock_set_tags(struct store *st, const char *key, const struct caller *who, c
 
 int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 {
+	struct store_text text;
 	struct lock_row lr;
-	char *tags = NULL;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = load(st, key, clock_wall(), &lr, &tags);
+	rc = load(st, key, clock_wall(), &lr, &text);
 	if (rc < 0)
 		return rc;
 	if (lr.class != ROW_HELD) {
-		free(tags);
+		store_text_clear(&text);
 		return lr.class == ROW_OTHER ? -EEXIST : -ENOENT;
 	}
 	memcpy(info->owner, lr.owner, sizeof(info->owner));
@@ -413,14 +416,88 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 	info->acquired = lr.row.store_time;
 	info->expires = lr.row.expires;
 	info->expire_time = lr.row.expire_time;
-	info->tags = tags ? tags : strdup("");
-	return info->tags ? 0 : -ENOMEM;
+	info->tags = text.tags;
+	info->note = text.note;
+	info->note_len = text.note_len;
+	return 0;
 }
 
 void lock_info_clear(struct lock_info *info)
 {
 	free(info->tags);
+	free(info->note);
 	info->tags = NULL;
+	info->note = NULL;
+	info->note_len = 0;
+}
+
+/* Load key's note in a write transaction: the lock must be held and made by lockfs. */
+static int load_note(struct store *st, const char *key, struct lock_row *lr, struct store_text *text)
+{
+	int rc = load(st, key, clock_wall(), lr, text);
+
+	if (rc < 0)
+		return rc;
+	if (lr->class != ROW_HELD)
+		return -ENOENT;
+	return lr->row.has_holder ? 0 : -EPERM;
+}
+
+int lock_write_note(struct store *st, const char *key, int64_t generation, uint64_t offset,
+		    const void *data, size_t len)
+{
+	uint8_t note[STORE_NOTE_MAX];
+	struct store_text text;
+	struct lock_row lr;
+	size_t end;
+	int rc;
+
+	if (len > STORE_NOTE_MAX ||
+	    (offset != LOCK_NOTE_APPEND && (offset > STORE_NOTE_MAX || len > STORE_NOTE_MAX - offset)))
+		return -EFBIG;
+	rc = store_begin(st);
+	if (rc < 0)
+		return rc;
+	rc = load_note(st, key, &lr, &text);
+	if (rc == -ENOENT || (rc == 0 && lr.row.holder.generation != generation))
+		rc = -ESTALE; /* the handle's lock was released, maybe taken again */
+	if (rc == 0 && offset == LOCK_NOTE_APPEND)
+		offset = text.note_len;
+	if (rc == 0 && len > STORE_NOTE_MAX - offset)
+		rc = -EFBIG;
+	if (rc == 0) {
+		end = offset + len;
+		memset(note, 0, sizeof(note));
+		memcpy(note, text.note, text.note_len);
+		memcpy(note + offset, data, len);
+		rc = store_set_note(st, lr.row.id, note, end > text.note_len ? end : text.note_len);
+	}
+	store_text_clear(&text);
+	return end_write(st, rc < 0 ? rc : 0);
+}
+
+int lock_cut_note(struct store *st, const char *key, const struct caller *who, uint64_t size)
+{
+	uint8_t note[STORE_NOTE_MAX];
+	struct store_text text;
+	struct lock_row lr;
+	int rc;
+
+	if (size > STORE_NOTE_MAX)
+		return -EFBIG;
+	rc = store_begin(st);
+	if (rc < 0)
+		return rc;
+	rc = load_note(st, key, &lr, &text);
+	if (rc == -EPERM || (rc == 0 && !row_permits(&lr, who)))
+		rc = 1; /* not its note to cut: accepted, no effect */
+	if (rc == 0 && (size_t)size != text.note_len) {
+		memset(note, 0, sizeof(note));
+		memcpy(note, text.note, text.note_len < size ? text.note_len : (size_t)size);
+		rc = store_set_note(st, lr.row.id, note, (size_t)size);
+	}
+	store_text_clear(&text);
+	return end_write(st, rc < 0 ? rc : 0);
 }
 
 /*
@@ -505,6 +582,50 @@ static void put_iso(struct text *t, double when)
 	put(t, "Z", 1);
 }
 
+/* Length of the UTF-8 sequence a lead byte starts (0: not a lead byte). */
+static size_t utf8_length(uint8_t lead)
+{
+	return lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3
+				: (lead & 0xf8) == 0xf0 ? 4 : 0;
+}
+
+static void put_hex_byte(struct text *t, uint8_t c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char out[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+
+	put(t, out, sizeof(out));
+}
+
+/*
+ * Text safe to parse line by line: a backslash is "\\", a newline "\n",
+ * every other control character (C0, DEL, C1) and every byte that is not
+ * part of valid UTF-8 "\xHH".  No name or note can forge a status line.
+ */
+static void put_escaped(struct text *t, const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_length(s[i]);
+
+		if (s[i] == '\\') {
+			put(t, "\\\\", 2);
+		} else if (s[i] == '\n') {
+			put(t, "\\n", 2);
+		} else if (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) {
+			put_hex_byte(t, s[i]);
+		} else if (n == 0 || n > len - i || !name_utf8_valid((const char *)s + i, n) ||
+			   (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)) {
+			put_hex_byte(t, s[i]); /* not UTF-8, or a C1 control: byte by byte */
+			n = 1;
+		} else {
+			put(t, (const char *)s + i, n);
+		}
+		i += n ? n : 1;
+	}
+}
+
 /* One "name: value\n" line; the value written by the caller between. */
 static void line_start(struct text *t, const char *name)
 {
@@ -545,7 +666,9 @@ int lock_format_status(const char *key, const struct lock_info *info, unsigned w
 
 	if (cap)
 		buf[0] = '\0';
-	line_str(&t, "key", key);
+	line_start(&t, "key");
+	put_escaped(&t, (const uint8_t *)key, strlen(key));
+	line_end(&t);
 	if (info->owner[0])
 		line_str(&t, "owner", info->owner);
 	line_int(&t, "count", info->count);
@@ -563,6 +686,15 @@ int lock_format_status(const char *key, const struct lock_info *info, unsigned w
 		line_int(&t, "pid", info->holder.pid);
 		line_str(&t, "comm", info->holder.comm);
 		line_str(&t, "host", info->holder.host);
+	}
+	if (info->note_len) {
+		size_t len = info->note_len;
+
+		if (info->note[len - 1] == '\n')
+			len--; /* echo's newline ends the line, not the note */
+		line_start(&t, "note");
+		put_escaped(&t, info->note, len);
+		line_end(&t);
 	}
 	return (int)t.len;
 }

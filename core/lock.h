@@ -36,6 +36,8 @@ struct lock_info {
 	bool expires;
 	double expire_time;
 	char *tags; /* sorted, comma-separated, "" for none; see lock_info_clear */
+	uint8_t *note; /* what the holder wrote (NULL: nothing); see lock_info_clear */
+	size_t note_len;
 };
 
 /* What an acquisition got. */
@@ -119,6 +121,22 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info);
 
 /* Free what lock_inspect allocated. */
 void lock_info_clear(struct lock_info *info);
+
+/*
+ * The note: what a lock's holder writes to its file, kept with the lock
+ * (lockfs_holder.note) up to STORE_NOTE_MAX bytes.  lock_write_note writes
+ * len bytes at offset (LOCK_NOTE_APPEND: at the end) for the handle that
+ * took generation `generation`:
+ * -ESTALE when key is no longer that acquisition, -EFBIG past the limit
+ * (nothing is kept), -EPERM for a lock not made by lockfs.  lock_cut_note
+ * truncates (or zero-extends) the note to size for the owner or a
+ * permitted caller; for anyone else, or a lock not made by lockfs, it
+ * changes nothing and succeeds (truncate is accepted without effect).
+ */
+#define LOCK_NOTE_APPEND UINT64_MAX /* an offset: at the note's end */
+int lock_write_note(struct store *st, const char *key, int64_t generation, uint64_t offset,
+		    const void *data, size_t len);
+int lock_cut_note(struct store *st, const char *key, const struct caller *who, uint64_t size);
 
 /*
  * Write the status text of a lock file (one "name: value" line each) to

@@ -37,9 +37,10 @@ static const char *const sql_text[SQL_COUNT] = {
 			     "h.store_time, h.uid, h.gid, h.pid, h.start_time, h.comm, h.host, "
 			     "h.generation, (SELECT group_concat(name, ',') FROM (SELECT tag.name "
 			     "FROM cache_tag JOIN tag ON tag.id = cache_tag.tag_id "
-			     "WHERE cache_tag.cache_id = c.id ORDER BY tag.name)) "
+			     "WHERE cache_tag.cache_id = c.id ORDER BY tag.name)), h.note "
 			     "FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
 			     "WHERE c.key = ?1 AND c.raw = 0",
+	[SQL_SET_NOTE] = "UPDATE lockfs_holder SET note = ?2 WHERE cache_id = ?1",
 	[SQL_INSERT_ROW] = "INSERT INTO cache (key, raw, store_time, access_time, filepath, value, "
 			   "expire_time, mode, access_count, size) "
 			   "VALUES (?1, 0, ?2, ?2, NULL, ?3, ?4, 3, 0, 0)",
@@ -415,16 +416,39 @@ static void read_holder_columns(sqlite3_stmt *s, const uint8_t *pickled, size_t 
 	h->generation = sqlite3_column_int64(s, 15);
 }
 
-int store_get_row(struct store *st, const char *key, struct store_row *row, char **tags)
+/* Columns 16 (tags) and 17 (the holder's note, when the holder counts) of SQL_GET_ROW_TAGS. */
+static int read_text_columns(sqlite3_stmt *s, const struct store_row *row, struct store_text *text)
 {
-	sqlite3_stmt *s = prepared_statement(st, tags ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
+	const unsigned char *tags = sqlite3_column_text(s, 16);
+	const void *note = sqlite3_column_blob(s, 17);
+	size_t note_len = (size_t)sqlite3_column_bytes(s, 17);
+
+	text->tags = strdup(tags ? (const char *)tags : "");
+	if (!text->tags)
+		return -ENOMEM;
+	if (!row->has_holder || !note || !note_len)
+		return 0;
+	if (note_len > STORE_NOTE_MAX)
+		note_len = STORE_NOTE_MAX; /* written by someone else: shown up to the limit */
+	text->note = malloc(note_len);
+	if (!text->note)
+		return -ENOMEM;
+	memcpy(text->note, note, note_len);
+	text->note_len = note_len;
+	return 0;
+}
+
+int store_get_row(struct store *st, const char *key, struct store_row *row,
+		  struct store_text *text)
+{
+	sqlite3_stmt *s = prepared_statement(st, text ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
 	uint8_t pickled[PICKLED_KEY_MAX];
 	size_t len = strlen(key);
 	ssize_t n;
 	int rc;
 
-	if (tags)
-		*tags = NULL;
+	if (text)
+		memset(text, 0, sizeof(*text));
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	if (len > KEY_MAX_BYTES)
@@ -437,18 +461,37 @@ int store_get_row(struct store *st, const char *key, struct store_row *row, char
 	if (rc == SQLITE_ROW) {
 		read_row_columns(s, row);
 		read_holder_columns(s, pickled, (size_t)n, row);
-		if (tags) {
-			const unsigned char *text = sqlite3_column_text(s, 16);
-
-			*tags = strdup(text ? (const char *)text : "");
-			if (!*tags)
-				rc = SQLITE_NOMEM;
-		}
+		if (text && read_text_columns(s, row, text) < 0)
+			rc = SQLITE_NOMEM;
 	}
 	reset_statement(s);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
+	if (rc != SQLITE_ROW && text)
+		store_text_clear(text);
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}
+
+void store_text_clear(struct store_text *text)
+{
+	free(text->tags);
+	free(text->note);
+	memset(text, 0, sizeof(*text));
+}
+
+int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_SET_NOTE);
+
+	assert(st->in_write && len <= STORE_NOTE_MAX);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, id);
+	if (len)
+		sqlite3_bind_blob(s, 2, note, (int)len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 2);
+	return run_statement(st, s);
 }
 
 static int bind_owner(sqlite3_stmt *s, int index, const char *owner, int64_t count)

@@ -141,13 +141,27 @@ int store_data_version(struct store *st, int64_t *version);
 uint64_t store_epoch(struct store *st);
 uint64_t store_epoch_seen(const struct store *st);
 
+/* What a lock shows beyond its row: allocated by store_get_row, freed by store_text_clear. */
+struct store_text {
+	char *tags;    /* sorted, comma-separated, "" for none */
+	uint8_t *note; /* what the holder wrote (NULL when nothing), at most STORE_NOTE_MAX */
+	size_t note_len;
+};
+
+#define STORE_NOTE_MAX 4096
+
 /*
  * Read the row of str key `key` (raw = 0), whatever its value or expiry,
- * with its holder (when valid).  With tags non-NULL, also the row's tags,
- * sorted and comma-separated ("" for none), in a string the caller frees.
- * Returns 0, or -ENOENT when there is none.
+ * with its holder (when valid).  With text non-NULL, also the row's tags
+ * and its holder's note.  Returns 0, or -ENOENT when there is none.
  */
-int store_get_row(struct store *st, const char *key, struct store_row *row, char **tags);
+int store_get_row(struct store *st, const char *key, struct store_row *row,
+		  struct store_text *text);
+
+void store_text_clear(struct store_text *text);
+
+/* Replace the note of row id's holder (len 0: none).  Only in a write transaction. */
+int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len);
 
 /*
  * Group reads into one read transaction (BEGIN DEFERRED ... COMMIT): each

@@ -460,6 +460,28 @@ static int apply_settings(struct store *st)
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
 
+/* 1 when table has column, 0 when not, or -errno. */
+static int has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
+				NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(rc);
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	found = rc == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : store_errno(rc);
+}
+
+/*
+ * Add lockfs's tables where missing, and the columns later versions added
+ * to them (a cache lockfs used before keeps its rows).
+ */
 static int add_lockfs_tables(sqlite3 *db)
 {
 	static const char *const tables[] = {"lockfs_holder", "lockfs_dir", "lockfs_generation"};
@@ -473,11 +495,16 @@ static int add_lockfs_tables(sqlite3 *db)
 			return rc;
 		missing |= rc == 0;
 	}
-	if (!missing)
-		return 0;
+	if (!missing) {
+		rc = has_column(db, "lockfs_holder", "note");
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
 	rc = store_exec(db, "BEGIN IMMEDIATE");
 	if (rc == 0)
 		rc = store_exec(db, lockfs_schema);
+	if (rc == 0 && has_column(db, "lockfs_holder", "note") == 0)
+		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN note BLOB");
 	if (rc == 0)
 		rc = store_exec(db, "COMMIT");
 	if (rc < 0)

@@ -79,18 +79,24 @@ static struct memo_entry *entry_for(struct memo *m, const char *key, uint64_t ep
 void memo_held(struct memo *m, const char *key, uint64_t epoch, const struct lock_info *info)
 {
 	struct memo_entry *e = entry_for(m, key, epoch);
+	uint8_t *note = NULL;
 	char *tags;
 
 	if (!e)
 		return;
 	tags = strdup(info->tags ? info->tags : "");
-	if (!tags) {
+	if (info->note_len && (note = malloc(info->note_len)))
+		memcpy(note, info->note, info->note_len);
+	if (!tags || (info->note_len && !note)) {
+		free(tags);
+		free(note);
 		memo_forget(m, key);
 		return;
 	}
 	lock_info_clear(&e->info);
 	e->info = *info;
 	e->info.tags = tags;
+	e->info.note = note;
 	e->known = e->held = true;
 }
 

@@ -329,6 +329,7 @@ static void note_released(struct lockfs *fs, const char *key)
 static void grant_waiter(struct lockfs *fs, struct request *waiter, const struct lock_grant *grant)
 {
 	note_granted(fs, waiter->key, grant);
+	waiter->generation = grant->generation;
 	waitq_decide(&fs->waitq, waiter, 0);
 }
 
@@ -450,6 +451,27 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 	return REQUEST_HELD;
 }
 
+/*
+ * O_TRUNC of an open that re-entered its lock (">", the kernel passes it
+ * to OPEN and CREATE): the note starts empty again.  The lock is held by now: a failure to cut is logged,
+ * not answered.
+ */
+static void cut_note_on_open(struct lockfs *fs, struct request *req, const char *key,
+			     const struct lock_grant *grant)
+{
+	struct caller who;
+	int rc;
+
+	if (!(req->fi.flags & O_TRUNC) || grant->fresh) /* a fresh lock has no note */
+		return;
+	who = ops_caller(fs, req);
+	rc = lock_cut_note(fs->store, key, &who, 0);
+	memo_touched(&fs->memo, key);
+	if (rc < 0 && rc != -ENOENT)
+		lockfs_log(LOG_WARNING, "lock %s: the note of an O_TRUNC open was not cut: %s", key,
+			   strerror(-rc));
+}
+
 static int open_node(struct lockfs *fs, struct request *req)
 {
 	struct node *node = nodes_get(&fs->nodes, req->ino);
@@ -474,6 +496,8 @@ static int open_node(struct lockfs *fs, struct request *req)
 	rc = acquire(fs, req, node->path, 0, true, &grant, NULL);
 	if (rc != 0)
 		return rc;
+	req->generation = grant.generation;
+	cut_note_on_open(fs, req, node->path, &grant);
 	request_reply_open(req, true);
 	return REQUEST_ANSWERED;
 }
@@ -497,8 +521,10 @@ static int create_lock(struct lockfs *fs, struct request *req)
 	memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
 	rc = lock_entry(fs, req->ino, key, &info, &e);
 	lock_info_clear(&info);
+	cut_note_on_open(fs, req, key, &grant);
 	if (rc < 0)
 		return rc; /* the lock stays held: rm releases it */
+	req->generation = grant.generation;
 	request_reply_create(req, &e);
 	return REQUEST_ANSWERED;
 }
@@ -553,21 +579,42 @@ static int unlink_lock(struct lockfs *fs, struct request *req)
 
 /* --- setattr and read ----------------------------------------------------- */
 
+/*
+ * chmod and chown: a lock file's mode and owner are the lock's, so only
+ * "changes" to the values it has already succeed (cp -p, tar and rsync set
+ * them as a matter of course).  0, or -EPERM for a real change.
+ */
+static int unchanged_mode_and_owner(const struct request *req, const struct stat *now)
+{
+	int to_set = req->flags;
+
+	if ((to_set & FUSE_SET_ATTR_MODE) && (req->attr.st_mode & 07777) != (now->st_mode & 07777))
+		return -EPERM;
+	if ((to_set & FUSE_SET_ATTR_UID) && req->attr.st_uid != now->st_uid)
+		return -EPERM;
+	if ((to_set & FUSE_SET_ATTR_GID) && req->attr.st_gid != now->st_gid)
+		return -EPERM;
+	return 0;
+}
+
 static int setattr_node(struct lockfs *fs, struct request *req)
 {
 	struct node *node = nodes_get(&fs->nodes, req->ino);
 	int to_set = req->flags;
+	struct caller who;
 	struct stat st;
 	int rc;
 
 	if (!node)
 		return -ENOENT;
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
-		return -EPERM;
+	rc = ops_node_attr(fs, node, &st);
+	if (rc == 0)
+		rc = unchanged_mode_and_owner(req, &st);
+	if (rc < 0)
+		return rc;
+	who = ops_caller(fs, req);
 	if (!node->is_dir && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 					FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
-		struct caller who = ops_caller(fs, req);
-
 		/* touch -c: renew, expiry = now + the TTL in force. */
 		rc = waitq_recall(&fs->waitq, req->tid, node->path, clock_monotonic());
 		if (rc == 0)
@@ -576,7 +623,13 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 		if (rc < 0)
 			return rc;
 	}
-	/* A size change (truncate) is accepted and has no effect. */
+	if (!node->is_dir && (to_set & FUSE_SET_ATTR_SIZE)) {
+		/* truncate, and the O_TRUNC of "echo $$ > lock": cuts the note. */
+		rc = lock_cut_note(fs->store, node->path, &who, (uint64_t)req->attr.st_size);
+		memo_touched(&fs->memo, node->path);
+		if (rc < 0)
+			return rc;
+	}
 	rc = ops_node_attr(fs, node, &st);
 	if (rc < 0)
 		return rc;
@@ -584,11 +637,38 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 	return REQUEST_ANSWERED;
 }
 
+/*
+ * write: what the holder writes is the lock's note, through the handle
+ * that acquired it (echo $$ > lock records the pid).  Past STORE_NOTE_MAX
+ * bytes the write fails EFBIG and keeps nothing, so that mv or cp of a real
+ * file into the mount fails instead of losing it.
+ */
+static int write_note(struct lockfs *fs, struct request *req)
+{
+	struct node *node = nodes_get(&fs->nodes, req->ino);
+	int rc;
+
+	if (!node || node->is_dir)
+		return node ? -EISDIR : -ENOENT;
+	if (!request_handle_acquired(req->fi.fh))
+		return -EBADF;
+	rc = lock_write_note(fs->store, node->path, request_handle_generation(req->fi.fh),
+			     request_handle_appends(req->fi.fh) ? LOCK_NOTE_APPEND
+								: (uint64_t)req->offset,
+			     req->value, req->size);
+	memo_touched(&fs->memo, node->path);
+	if (rc < 0)
+		return rc;
+	fuse_reply_write(req->fuse, req->size);
+	return REQUEST_ANSWERED;
+}
+
 static int read_status(struct lockfs *fs, struct request *req)
 {
 	struct node *node = nodes_get(&fs->nodes, req->ino);
 	struct lock_info info;
-	char *text;
+	unsigned waiters;
+	char *text = NULL;
 	int len = 0, rc;
 
 	if (!node)
@@ -596,19 +676,16 @@ static int read_status(struct lockfs *fs, struct request *req)
 	rc = lock_inspect(fs->store, node->path, &info);
 	if (rc == -EAGAIN)
 		return rc;
-	text = malloc(STATUS_MAX);
-	if (!text) {
-		if (rc == 0)
-			lock_info_clear(&info);
-		return -ENOMEM;
-	}
 	if (rc == 0) {
 		/* A lock released meanwhile reads as empty. */
-		len = lock_format_status(node->path, &info,
-					 waitq_waiting(&fs->waitq, node->path), text, STATUS_MAX);
-		if (len >= STATUS_MAX)
-			len = STATUS_MAX - 1;
+		waiters = waitq_waiting(&fs->waitq, node->path);
+		len = lock_format_status(node->path, &info, waiters, NULL, 0);
+		text = malloc((size_t)len + 1);
+		if (text)
+			lock_format_status(node->path, &info, waiters, text, (size_t)len + 1);
 		lock_info_clear(&info);
+		if (!text)
+			return -ENOMEM;
 	}
 	if (req->offset >= len)
 		fuse_reply_buf(req->fuse, NULL, 0);
@@ -702,8 +779,10 @@ static void op_setattr(fuse_req_t fuse, fuse_ino_t ino, struct stat *attr, int t
 {
 	struct request *req = request_new(fuse, setattr_node, ino, NULL);
 
-	if (req)
+	if (req) {
 		req->flags = to_set;
+		req->attr = *attr;
+	}
 	request_dispatch(fuse, req);
 }
 
@@ -741,7 +820,26 @@ static void op_read(fuse_req_t fuse, fuse_ino_t ino, size_t size, off_t off,
 static void op_write(fuse_req_t fuse, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	fuse_reply_write(fuse, size); /* accepted and ignored: echo $$ > lock works */
+	struct request *req = request_new(fuse, write_note, ino, NULL);
+
+	if (req && size > STORE_NOTE_MAX) {
+		fuse_reply_err(fuse, EFBIG); /* more than a note can hold: nothing is kept */
+		request_free(req);
+		return;
+	}
+	if (req) {
+		req->value = malloc(size ? size : 1);
+		if (!req->value) {
+			request_free(req);
+			req = NULL;
+		} else {
+			memcpy(req->value, buf, size);
+			req->size = size;
+			req->offset = off;
+			req->fi = *fi;
+		}
+	}
+	request_dispatch(fuse, req);
 }
 
 static void op_unlink(fuse_req_t fuse, fuse_ino_t parent, const char *name)

@@ -11,7 +11,7 @@
 
 #include "lockfs.h"
 
-/* Status texts and attribute values fit in this. */
+/* Attribute values fit in this (a lock's note, STORE_NOTE_MAX, included). */
 #define STATUS_MAX 8192
 
 /* The key of name in directory node dir, in out.  0 or -errno. */

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ static struct fuse_file_info open_info(const struct request *req, bool granted)
 
 	fi.direct_io = 1;
 	fi.keep_cache = 0;
-	fi.fh = granted;
+	fi.fh = request_handle(granted, req->fi.flags & O_APPEND, req->generation);
 	return fi;
 }
 

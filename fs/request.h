@@ -22,6 +22,7 @@
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "caller.h"
@@ -56,6 +57,7 @@ struct request {
 	size_t size;    /* setxattr value length; read, getxattr and listxattr buffer size */
 	off_t offset;
 	int flags; /* open flags, or setattr's to_set */
+	struct stat attr; /* setattr: the values asked for */
 	struct fuse_file_info fi;
 	double arrived; /* monotonic seconds */
 
@@ -63,6 +65,7 @@ struct request {
 	enum request_state state;
 	bool registered; /* its interrupt callback is in place */
 	int result;      /* once decided: 0 granted, or -errno */
+	int64_t generation; /* once granted: the acquisition's generation (0: not made by lockfs) */
 	double deadline; /* monotonic seconds, INFINITY for none */
 	double parked_until;
 	char *key;         /* an acquisition that waits: its lock, who and deadline are known */
@@ -99,13 +102,44 @@ void request_dispatch(fuse_req_t fuse, struct request *req);
 void request_rerun(struct lockfs *fs, struct request *req);
 
 /*
- * Answer an open: granted tells whether it acquired the lock.  The one
- * reply of an OPEN, whether it waited or not.
+ * Answer an open: granted tells whether it acquired the lock (then
+ * req->generation is the acquisition's).  The one reply of an OPEN,
+ * whether it waited or not.
  */
 void request_reply_open(struct request *req, bool granted);
 
-/* Answer a CREATE that acquired its lock, with the new file's entry e. */
+/* Answer a CREATE that acquired its lock (req->generation), with the new file's entry e. */
 void request_reply_create(struct request *req, const struct fuse_entry_param *e);
+
+/*
+ * The file handle of an open: whether it acquired, which acquisition (the
+ * generation: its writes go to that lock's note only), and whether it
+ * appends (O_APPEND: the kernel's offsets then count from the status
+ * text's size, not the note's).
+ */
+#define HANDLE_ACQUIRED 1u
+#define HANDLE_APPEND 2u
+
+static inline uint64_t request_handle(bool acquired, bool append, int64_t generation)
+{
+	return acquired ? (uint64_t)generation << 2 | HANDLE_ACQUIRED | (append ? HANDLE_APPEND : 0)
+			: 0;
+}
+
+static inline bool request_handle_acquired(uint64_t fh)
+{
+	return fh & HANDLE_ACQUIRED;
+}
+
+static inline bool request_handle_appends(uint64_t fh)
+{
+	return fh & HANDLE_APPEND;
+}
+
+static inline int64_t request_handle_generation(uint64_t fh)
+{
+	return (int64_t)(fh >> 2);
+}
 
 /*
  * Send req's answer (the waitq's reply function): result 0 grants its

@@ -32,6 +32,7 @@ enum lock_attr {
 	ATTR_PID,
 	ATTR_COMM,
 	ATTR_HOST,
+	ATTR_NOTE,
 	ATTR_RELEASE,
 	ATTR_TIMEOUT, /* directories only */
 	ATTR_UNKNOWN,
@@ -42,7 +43,8 @@ static const char *const attr_names[] = {
 	[ATTR_EXPIRE] = "expire",   [ATTR_TTL] = "ttl",		  [ATTR_TAGS] = "tags",
 	[ATTR_ACQUIRED] = "acquired", [ATTR_WAITERS] = "waiters", [ATTR_UID] = "uid",
 	[ATTR_GID] = "gid",	    [ATTR_PID] = "pid",		  [ATTR_COMM] = "comm",
-	[ATTR_HOST] = "host",	    [ATTR_RELEASE] = "release",	  [ATTR_TIMEOUT] = "timeout",
+	[ATTR_HOST] = "host",	    [ATTR_NOTE] = "note",	  [ATTR_RELEASE] = "release",
+	[ATTR_TIMEOUT] = "timeout",
 };
 
 static enum lock_attr attr_of(const char *name)
@@ -118,6 +120,11 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 		return lockfs_made ? snprintf(out, cap, "%s", h->comm) : -ENODATA;
 	case ATTR_HOST:
 		return lockfs_made ? snprintf(out, cap, "%s", h->host) : -ENODATA;
+	case ATTR_NOTE: /* the bytes as written */
+		if (!info->note_len)
+			return -ENODATA;
+		memcpy(out, info->note, info->note_len < cap ? info->note_len : cap);
+		return (int)info->note_len;
 	default:
 		return -ENODATA;
 	}
