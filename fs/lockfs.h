@@ -64,7 +64,8 @@ struct lockfs {
 	bool stopping;
 
 	pthread_t watch_thread;
-	pthread_cond_t watch_wake;
+	int watch_event;   /* eventfd: wakes the watch thread */
+	int watch_inotify; /* the cache directory's writes */
 	bool watch_started;
 };
 

@@ -3,9 +3,10 @@
  *
  * - Changes made elsewhere (Python, another mount, the sqlite3 shell) are
  *   seen as a new epoch of the store (store.h: read from SQLite's WAL
- *   index in memory, no system call), looked at every 2 ms while anything
- *   is waited for or known to the kernel, with PRAGMA data_version once a
- *   second as a safety net.  Only the keys waited for and the
+ *   index in memory, no system call).  The thread looks when inotify says
+ *   the cache's files were written, at most once per QUIET while they keep
+ *   being written, and with PRAGMA data_version once a second as a safety
+ *   net.  An idle daemon sleeps: one wake-up a second.  Only the keys waited for and the
  *   lock files the kernel knows are then read again: each waited key's lock
  *   is offered to its queue, and each known lock that is gone is announced.
  * - Expiry: the thread wakes at the earliest expiry among those keys.
@@ -23,11 +24,14 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
-#define POLL_BUSY 0.002  /* seconds between data_version polls while watching */
-#define POLL_IDLE 0.100  /* ... when nothing is waited for or known */
+#define QUIET 0.002 /* seconds between two looks at the WAL while the cache is written */
 #define RETRY_EVERY 0.001
-#define SWEEP_EVERY 1.0
+#define SWEEP_EVERY 1.0 /* the sweep of expired locks, and the safety net's look */
 
 struct recheck {
 	struct lockfs *fs;
@@ -120,33 +124,75 @@ static void rerun(void *ctx, struct request *req)
 	request_rerun(ctx, req);
 }
 
-static void deadline_in(struct timespec *ts, double seconds)
+/*
+ * The cache directory's inotify watch: any write to cache.db or its WAL by
+ * anyone.  Our own commits show up too; the epoch tells them apart.
+ */
+static int watch_cache_dir(struct lockfs *fs)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
+	fs->watch_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fs->watch_inotify < 0)
+		return -errno;
+	if (inotify_add_watch(fs->watch_inotify, fs->opts.cache_dir,
+			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Read every queued event; true when one was about the database or its WAL. */
+static bool drain_inotify(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && strncmp(ev->name, "cache.db", 8) == 0))
+				relevant = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return relevant;
+}
+
+static void drain_eventfd(int fd)
+{
+	uint64_t count;
+
+	while (read(fd, &count, sizeof(count)) > 0)
+		;
+}
+
+/* Milliseconds for poll, from seconds (rounded up, at most an hour). */
+static int poll_ms(double seconds)
+{
+	if (seconds <= 0)
+		return 0;
 	if (seconds > 3600)
 		seconds = 3600;
-	if (seconds < 0)
-		seconds = 0;
-	ts->tv_sec += (time_t)seconds;
-	ts->tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	return (int)ceil(seconds * 1000);
 }
 
 static void *watch_main(void *arg)
 {
 	struct lockfs *fs = arg;
 	struct recheck r = {0};
-	double next_sweep = clock_monotonic() + SWEEP_EVERY;
+	double next_sweep = clock_monotonic() + SWEEP_EVERY, quiet_until = 0;
 	bool first = true;
 
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->stopping) {
 		double now = clock_monotonic(), wall = clock_wall(), wait;
 		uint64_t epoch = store_epoch(fs->store);
-		struct timespec until;
+		struct pollfd fds[2] = {
+			{.fd = fs->watch_event, .events = POLLIN},
+			{.fd = fs->watch_inotify, .events = POLLIN},
+		};
+		int nfds;
 
 		if (epoch != fs->epoch) {
 			fs->epoch = epoch;
@@ -177,14 +223,28 @@ static void *watch_main(void *arg)
 				fs->outside_change = true; /* the tree and known nodes changed */
 		}
 
-		wait = fs->waitq.waiting || r.known || fs->nodes.by_ino.count ? POLL_BUSY : POLL_IDLE;
+		wait = next_sweep - now;
 		if (fs->waitq.retry_head || fs->outside_change)
 			wait = RETRY_EVERY;
 		if (fs->expiry_known)
 			wait = fmin(wait, fs->next_expiry - wall);
 		wait = fmin(wait, fs->waitq.next_deadline - now);
-		deadline_in(&until, wait);
-		pthread_cond_timedwait(&fs->watch_wake, &fs->lock, &until);
+		/*
+		 * After a write to the cache, listen to the WAL again only when
+		 * QUIET has passed: the epoch is looked at then in any case, so a
+		 * change is seen within QUIET, and a busy cache (our own commits
+		 * included) wakes this thread at most once per QUIET.
+		 */
+		nfds = now >= quiet_until ? 2 : 1;
+		if (nfds == 1)
+			wait = fmin(wait, quiet_until - now);
+		pthread_mutex_unlock(&fs->lock);
+		poll(fds, (nfds_t)nfds, poll_ms(wait));
+		pthread_mutex_lock(&fs->lock);
+		if (fds[0].revents)
+			drain_eventfd(fs->watch_event);
+		if (nfds == 2 && fds[1].revents && drain_inotify(fs->watch_inotify))
+			quiet_until = clock_monotonic() + QUIET;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return NULL;
@@ -192,25 +252,39 @@ static void *watch_main(void *arg)
 
 void watch_poke(struct lockfs *fs)
 {
-	pthread_cond_signal(&fs->watch_wake);
+	uint64_t one = 1;
+
+	if (fs->watch_started && write(fs->watch_event, &one, sizeof(one)) < 0)
+		return; /* the counter is full: the thread is awake anyway */
+}
+
+static void close_watch_fds(struct lockfs *fs)
+{
+	if (fs->watch_inotify >= 0)
+		close(fs->watch_inotify);
+	if (fs->watch_event >= 0)
+		close(fs->watch_event);
+	fs->watch_inotify = fs->watch_event = -1;
 }
 
 int watch_start(struct lockfs *fs)
 {
-	pthread_condattr_t attr;
 	int rc;
 
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&fs->watch_wake, &attr);
-	pthread_condattr_destroy(&attr);
-	store_data_version(fs->store, &fs->data_version);
-	fs->epoch = store_epoch(fs->store);
-	rc = pthread_create(&fs->watch_thread, NULL, watch_main, fs);
-	if (rc)
-		return -rc;
-	fs->watch_started = true;
-	return 0;
+	fs->watch_inotify = -1;
+	fs->watch_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	rc = fs->watch_event < 0 ? -errno : watch_cache_dir(fs);
+	if (rc == 0) {
+		store_data_version(fs->store, &fs->data_version);
+		fs->epoch = store_epoch(fs->store);
+		fs->watch_started = true; /* before the thread: it pokes itself */
+		rc = -pthread_create(&fs->watch_thread, NULL, watch_main, fs);
+	}
+	if (rc < 0) {
+		fs->watch_started = false;
+		close_watch_fds(fs);
+	}
+	return rc;
 }
 
 void watch_stop(struct lockfs *fs)
@@ -223,5 +297,5 @@ void watch_stop(struct lockfs *fs)
 	pthread_mutex_unlock(&fs->lock);
 	pthread_join(fs->watch_thread, NULL);
 	fs->watch_started = false;
-	pthread_cond_destroy(&fs->watch_wake);
+	close_watch_fds(fs);
 }
