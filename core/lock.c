@@ -11,6 +11,7 @@
  * millisecond) slips in between and the queue's order means nothing.
  */
 #include "lock.h"
+#include "instance.h"
 #include "name.h"
 #include "pickle.h"
 
@@ -123,16 +124,6 @@ static int end_write(struct store *st, int rc)
 	return store_commit(st);
 }
 
-/* This machine's name, read once. */
-static const char *host_name(void)
-{
-	static char name[STORE_TEXT_MAX];
-
-	if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
-		snprintf(name, sizeof(name), "?");
-	return name;
-}
-
 /*
  * Write a fresh (owner, 1) lock for who over row id (0: a new row), with the
  * TTL and tags in force in its directory.  Fills grant, and info when given.
@@ -169,7 +160,7 @@ static int write_fresh_lock(struct store *st, const char *key, int64_t id, const
 	holder.start_time = who->start_time;
 	holder.generation = grant->generation;
 	snprintf(holder.comm, sizeof(holder.comm), "%s", who->comm);
-	snprintf(holder.host, sizeof(holder.host), "%s", host_name());
+	snprintf(holder.host, sizeof(holder.host), "%s", instance_host());
 	rc = store_put_lock(st, key, id, &lock);
 	if (rc >= 0 && info) {
 		memset(info, 0, sizeof(*info));
@@ -188,9 +179,64 @@ out:
 	return rc < 0 ? (int)rc : 0;
 }
 
+struct line_walk {
+	struct store *st;
+	int64_t oldest; /* the oldest place of a running daemon, 0 for none */
+	int64_t dead[16];
+	size_t dead_count;
+};
+
+static int find_oldest(void *ctx, const struct store_waiter *w)
+{
+	struct line_walk *walk = ctx;
+
+	if (w->parked && instance_alive(&w->instance))
+		return 0; /* a kept place nobody waits in: skipped */
+	if (instance_alive(&w->instance)) {
+		walk->oldest = w->id;
+		return 1;
+	}
+	if (walk->dead_count < sizeof(walk->dead) / sizeof(walk->dead[0]))
+		walk->dead[walk->dead_count++] = w->id;
+	return 0;
+}
+
+/*
+ * The oldest place in key's line whose daemon still runs (0: none), in a
+ * write transaction; places of daemons that are gone are given up on the way.
+ */
+static int oldest_in_line(struct store *st, const char *key, int64_t *oldest)
+{
+	struct line_walk walk = {.st = st};
+	int rc = store_waiters_of(st, key, find_oldest, &walk);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < walk.dead_count; i++) {
+		rc = store_waiter_delete(st, walk.dead[i]);
+		if (rc < 0)
+			return rc;
+	}
+	*oldest = walk.oldest;
+	return 0;
+}
+
+/* May ticket take key's free lock?  0, -EBUSY (an older place waits), or -errno. */
+static int may_take(struct store *st, const char *key, const struct lock_ticket *ticket)
+{
+	int64_t oldest;
+	int rc = oldest_in_line(st, key, &oldest);
+
+	if (rc < 0)
+		return rc;
+	if (oldest && (!ticket || !ticket->id || oldest < ticket->id))
+		return -EBUSY;
+	return 0;
+}
+
 int lock_acquire(struct store *st, const char *key, const struct caller *who,
-		 const struct policy *defaults, unsigned flags, struct lock_grant *grant,
-		 struct lock_info *info)
+		 const struct policy *defaults, unsigned flags, struct lock_ticket *ticket,
+		 struct lock_grant *grant, struct lock_info *info)
 {
 	double now = clock_wall();
 	struct store_text text = {0};
@@ -244,11 +290,25 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			rc = -EBUSY;
 			break;
 		}
-		rc = write_fresh_lock(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who, defaults, now,
-			  grant, info);
+		rc = may_take(st, key, ticket);
+		if (rc == 0)
+			rc = write_fresh_lock(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who,
+					      defaults, now, grant, info);
+		if (rc == 0 && ticket && ticket->id)
+			rc = store_waiter_delete(st, ticket->id);
+		if (rc == 0 && ticket)
+			ticket->id = 0;
 		break;
 	}
 	store_text_clear(&text);
+	if (rc == -EBUSY && ticket && ticket->take && !ticket->id) {
+		/* In line: the place is written, the answer stays "busy". */
+		rc = store_waiter_add(st, key, ticket->instance, &ticket->id);
+		rc = end_write(st, rc);
+		if (rc < 0 && info)
+			lock_info_clear(info);
+		return rc < 0 ? rc : -EBUSY;
+	}
 	rc = end_write(st, rc);
 	if (rc < 0 && info)
 		lock_info_clear(info);
@@ -259,13 +319,54 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 		  const struct lock_successor *next, double now, struct lock_outcome *outcome)
 {
+	int64_t oldest = 0;
+	int rc;
+
 	if (next) {
+		/* The successor only when no older place waits (through another mount). */
+		rc = oldest_in_line(st, key, &oldest);
+		if (rc < 0)
+			return rc;
+	}
+	if (next && (!oldest || oldest == next->ticket)) {
 		outcome->kind = LOCK_HANDED_OVER;
-		return write_fresh_lock(st, key, lr->row.id, next->who, next->defaults, now,
-			    &outcome->successor, NULL);
+		rc = write_fresh_lock(st, key, lr->row.id, next->who, next->defaults, now,
+				      &outcome->successor, NULL);
+		if (rc == 0 && next->ticket)
+			rc = store_waiter_delete(st, next->ticket);
+		return rc;
 	}
 	outcome->kind = LOCK_RELEASED;
 	return store_delete_row(st, lr->row.id);
+}
+
+int lock_leave_line(struct store *st, const int64_t *tickets, size_t count)
+{
+	int rc = store_begin(st);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = store_waiter_delete(st, tickets[i]);
+	return end_write(st, rc);
+}
+
+int lock_park_place(struct store *st, int64_t ticket, bool parked)
+{
+	int rc = store_begin(st);
+
+	if (rc < 0)
+		return rc;
+	return end_write(st, store_waiter_park(st, ticket, parked));
+}
+
+int lock_leave_line_all(struct store *st, const struct instance *instance)
+{
+	int rc = store_begin(st);
+
+	if (rc < 0)
+		return rc;
+	return end_write(st, store_waiters_delete_instance(st, instance));
 }
 
 int lock_unlink(struct store *st, const char *key, const struct caller *who,
@@ -468,8 +569,10 @@ int lock_write_note(struct store *st, const char *key, int64_t generation, uint6
 	if (rc == 0) {
 		end = offset + len;
 		memset(note, 0, sizeof(note));
-		memcpy(note, text.note, text.note_len);
-		memcpy(note + offset, data, len);
+		if (text.note_len)
+			memcpy(note, text.note, text.note_len);
+		if (len)
+			memcpy(note + offset, data, len);
 		rc = store_set_note(st, lr.row.id, note, end > text.note_len ? end : text.note_len);
 	}
 	store_text_clear(&text);
@@ -493,7 +596,8 @@ int lock_cut_note(struct store *st, const char *key, const struct caller *who, u
 		rc = 1; /* not its note to cut: accepted, no effect */
 	if (rc == 0 && (size_t)size != text.note_len) {
 		memset(note, 0, sizeof(note));
-		memcpy(note, text.note, text.note_len < size ? text.note_len : (size_t)size);
+		if (text.note_len && size)
+			memcpy(note, text.note, text.note_len < size ? text.note_len : (size_t)size);
 		rc = store_set_note(st, lr.row.id, note, (size_t)size);
 	}
 	store_text_clear(&text);

@@ -54,6 +54,20 @@ struct lock_grant {
 struct lock_successor {
 	const struct caller *who;
 	const struct policy *defaults; /* the mount's; directories may override */
+	int64_t ticket;                /* its place in line (lock_ticket), 0 for none */
+};
+
+/*
+ * A place in the cache's one line of waiters (lockfs_waiter), which every
+ * daemon of the cache honours: a free lock goes to the oldest waiter whose
+ * daemon still runs, whichever mount it waits through.  An acquisition
+ * without a place takes a free lock only when nobody waits; with one, only
+ * when no older place is left.  typed_diskcache's own clients do not queue.
+ */
+struct lock_ticket {
+	int64_t id;                      /* the place, 0 for none yet */
+	bool take;                       /* on -EBUSY without a place: take one (id is set) */
+	const struct instance *instance; /* the daemon the place belongs to */
 };
 
 enum lock_outcome_kind {
@@ -79,16 +93,34 @@ enum lock_flags {
  * Acquire key for who: a free, expired or free-RLock row becomes
  * (owner, 1) with a new generation, and the TTL and tags in force in its
  * directory (defaults: the mount's); the owner's own lock gets count + 1.
- * When info is given it receives the lock as it now is (lock_info_clear).
+ * A free lock with others in line is -EBUSY unless ticket is the oldest
+ * place (ticket NULL: no place); a place that gets the lock is given up in
+ * the same transaction.  When info is given it receives the lock as it now
+ * is (lock_info_clear).
  */
 int lock_acquire(struct store *st, const char *key, const struct caller *who,
-		 const struct policy *defaults, unsigned flags, struct lock_grant *grant,
-		 struct lock_info *info);
+		 const struct policy *defaults, unsigned flags, struct lock_ticket *ticket,
+		 struct lock_grant *grant, struct lock_info *info);
+
+/*
+ * Give up places in line (their acquisitions were answered otherwise), or
+ * every place of a daemon instance (it stops).  Each in its own transaction.
+ */
+int lock_leave_line(struct store *st, const int64_t *tickets, size_t count);
+int lock_leave_line_all(struct store *st, const struct instance *instance);
+
+/*
+ * Park a place (its request was interrupted and may come back within a
+ * second: others pass it meanwhile) or take it up again.  In its own
+ * transaction.
+ */
+int lock_park_place(struct store *st, int64_t ticket, bool parked);
 
 /*
  * unlink: the owner lowers the count (the lock goes at 0); a permitted
  * caller who is not the owner breaks it whatever its count; when the lock
- * goes and next is given, next holds it instead (same transaction).
+ * goes and next is given, next holds it instead (same transaction) if its
+ * place is the oldest in line; else it is released for the older one.
  */
 int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		const struct lock_successor *next, struct lock_outcome *outcome);

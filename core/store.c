@@ -41,6 +41,14 @@ static const char *const sql_text[SQL_COUNT] = {
 			     "FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
 			     "WHERE c.key = ?1 AND c.raw = 0",
 	[SQL_SET_NOTE] = "UPDATE lockfs_holder SET note = ?2 WHERE cache_id = ?1",
+	[SQL_WAITER_ADD] = "INSERT INTO lockfs_waiter (key, host, pid, start_time) "
+			   "VALUES (?1, ?2, ?3, ?4)",
+	[SQL_WAITER_DELETE] = "DELETE FROM lockfs_waiter WHERE id = ?1",
+	[SQL_WAITER_PARK] = "UPDATE lockfs_waiter SET parked = ?2 WHERE id = ?1",
+	[SQL_WAITERS_OF] = "SELECT id, host, pid, start_time, parked FROM lockfs_waiter "
+			   "WHERE key = ?1 ORDER BY id",
+	[SQL_WAITERS_DELETE_INSTANCE] = "DELETE FROM lockfs_waiter WHERE host = ?1 AND pid = ?2 "
+					"AND start_time = ?3",
 	[SQL_INSERT_ROW] = "INSERT INTO cache (key, raw, store_time, access_time, filepath, value, "
 			   "expire_time, mode, access_count, size) "
 			   "VALUES (?1, 0, ?2, ?2, NULL, ?3, ?4, 3, 0, 0)",
@@ -787,4 +795,95 @@ void store_dir_clear(struct store_dir *dir)
 {
 	free(dir->tags);
 	dir->tags = NULL;
+}
+
+/* --- waiters ------------------------------------------------------------- */
+
+static void bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
+{
+	sqlite3_bind_text(s, index, in->host, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, index + 1, in->pid);
+	sqlite3_bind_int64(s, index + 2, (sqlite3_int64)in->start_time);
+}
+
+int store_waiter_add(struct store *st, const char *key, const struct instance *in, int64_t *id)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_ADD);
+	int rc;
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	rc = bind_key(s, 1, key);
+	if (rc < 0) {
+		reset_statement(s);
+		return rc;
+	}
+	bind_instance(s, 2, in);
+	rc = run_statement(st, s);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_waiter_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_DELETE);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, id);
+	return run_statement(st, s);
+}
+
+int store_waiter_park(struct store *st, int64_t id, bool parked)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_PARK);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, parked);
+	return run_statement(st, s);
+}
+
+int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_WAITERS_OF);
+	struct store_waiter w;
+	int rc, stop = 0;
+
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	rc = bind_key(s, 1, key);
+	if (rc < 0) {
+		reset_statement(s);
+		return rc;
+	}
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&w, 0, sizeof(w));
+		w.id = sqlite3_column_int64(s, 0);
+		copy_text(w.instance.host, sizeof(w.instance.host), sqlite3_column_text(s, 1));
+		w.instance.pid = sqlite3_column_int(s, 2);
+		w.instance.start_time = (uint64_t)sqlite3_column_int64(s, 3);
+		w.parked = sqlite3_column_int(s, 4) != 0;
+		stop = fn(ctx, &w);
+	}
+	reset_statement(s);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int store_waiters_delete_instance(struct store *st, const struct instance *in)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_WAITERS_DELETE_INSTANCE);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	bind_instance(s, 1, in);
+	return run_statement(st, s);
 }

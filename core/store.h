@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "instance.h"
+
 struct store;
 
 /* Why an existing cache directory was refused (store_open returns -EINVAL). */
@@ -227,5 +229,27 @@ int store_dir_kept(struct store *st, const char *path);
 
 /* Free what store_dir_get allocated. */
 void store_dir_clear(struct store_dir *dir);
+
+/*
+ * lockfs_waiter: the cache's one first-come, first-served order of the
+ * acquisitions that wait, of every daemon (mount) of the cache.  A row is
+ * a place in line: its id orders it (a new row's id is above every row's
+ * there), its instance says whose it is.  Adding and deleting only in a
+ * write transaction.
+ */
+struct store_waiter {
+	int64_t id;
+	struct instance instance;
+	bool parked; /* kept for a request that was interrupted: skipped until it returns */
+};
+
+int store_waiter_add(struct store *st, const char *key, const struct instance *in, int64_t *id);
+int store_waiter_delete(struct store *st, int64_t id);
+int store_waiter_park(struct store *st, int64_t id, bool parked);
+int store_waiters_delete_instance(struct store *st, const struct instance *in);
+
+/* Call fn for key's waiters, oldest first; a non-zero return stops and is returned. */
+typedef int (*store_waiter_fn)(void *ctx, const struct store_waiter *w);
+int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx);
 
 #endif

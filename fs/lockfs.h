@@ -56,6 +56,11 @@ struct lockfs {
 	struct notifier notifier;
 	struct memo memo;
 
+	struct {
+		int64_t *tickets; /* places in line to give up (lock_leave_line) */
+		size_t count, cap;
+	} leaving;
+
 	uint64_t epoch;       /* the store's epoch the tree and known nodes were last true in */
 	int64_t data_version; /* last PRAGMA data_version seen (the cross-check of epochs) */
 	bool expiry_known;    /* a waited or known lock expires... */
@@ -85,6 +90,12 @@ void watch_stop(struct lockfs *fs);
 
 /* Wake the watch thread (lockfs.lock held). */
 void watch_poke(struct lockfs *fs);
+
+/*
+ * Give up a place in the cache's line of waiters (lockfs.lock held): its
+ * request was answered without the lock.  The watch thread writes it.
+ */
+void watch_give_up_place(struct lockfs *fs, int64_t ticket);
 
 /* A waited or known lock expires at `when` (wall clock): wake then (lockfs.lock held). */
 void watch_expiry_hint(struct lockfs *fs, bool expires, double when);

@@ -1,11 +1,24 @@
 /*
  * main.c — the lockfs command: options, checks, mounting and stopping.
  *
- * Everything that can be refused is refused before anything is mounted:
+ * Everything that can be refused is refused before anything is created or
+ * mounted, each time with one line on stderr naming what the user typed:
  * bad options (exit 2 for usage, 1 for bad values), a missing or
- * non-directory mountpoint, an unusable cache (exit 1, one line naming the
- * file and the reason).  On SIGTERM or SIGINT every waiting acquisition is
- * answered ENOTCONN, then the filesystem is unmounted and lockfs exits 0.
+ * non-directory mountpoint, a mountpoint that is a live lockfs mount, one
+ * that is the cache directory or above it (the daemon would open its cache
+ * through its own mount and wait on itself forever), an unusable cache
+ * (exit 1).  Paths are compared as real paths; the cache directory may not
+ * exist yet, so its nearest existing ancestor is resolved and the rest is
+ * taken as written.
+ *
+ * A mountpoint left behind by a killed lockfs (ENOTCONN, and mountinfo says
+ * fuse.lockfs) is detached and mounted again, with a notice.  A cache this
+ * run created is removed again when anything fails before serving starts;
+ * an existing one is never touched.
+ *
+ * On SIGTERM, SIGINT or SIGHUP (even when started with them ignored) every
+ * waiting acquisition is answered ENOTCONN, then the filesystem is
+ * unmounted and lockfs exits 0.
  */
 #include "lockfs.h"
 #include "name.h"
@@ -14,14 +27,20 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define LOCKFS_VERSION "0.1.0"
 
@@ -31,7 +50,8 @@ enum exit_code { PREPARED_DONE = -1, EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 }
 struct cli {
 	char *timeout;
 	char *ttl;
-	char *tags; /* joined with ',' */
+	char *tags;    /* joined with ',' */
+	char *bad_tag; /* the first --tag or -o tag option refused on its own, as typed */
 	char *positional[2];
 	int positional_count;
 	bool foreground, debug, help, version, usage_error;
@@ -75,6 +95,37 @@ static void usage(FILE *out)
 		"  -V, --version              the version\n");
 }
 
+/* One --tag value on its own: not empty, and each of its comma-separated tags valid. */
+static bool tag_option_valid(const char *value)
+{
+	char *canonical;
+	int rc;
+
+	if (!*value)
+		return false;
+	rc = policy_parse_tags(value, strlen(value), &canonical);
+	free(canonical); /* NULL when refused */
+	return rc == 0;
+}
+
+/* Name what is wrong with the command line: the first mistake only, so one line. */
+static void refuse_usage(struct cli *cli, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void refuse_usage(struct cli *cli, const char *format, ...)
+{
+	va_list ap;
+
+	if (!cli->usage_error) {
+		va_start(ap, format);
+		fputs("lockfs: ", stderr);
+		vfprintf(stderr, format, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	cli->usage_error = true;
+}
+
 static int on_option(void *data, const char *arg, int key, struct fuse_args *out)
 {
 	struct cli *cli = data;
@@ -84,14 +135,16 @@ static int on_option(void *data, const char *arg, int key, struct fuse_args *out
 	switch (key) {
 	case FUSE_OPT_KEY_NONOPT:
 		if (cli->positional_count == 2) {
-			fprintf(stderr, "lockfs: unexpected argument '%s'\n", arg);
-			cli->usage_error = true;
+			refuse_usage(cli, "unexpected argument '%s' after CACHE_DIR and MOUNTPOINT",
+				     arg);
 			return 0;
 		}
 		cli->positional[cli->positional_count++] = strdup(arg);
 		return 0;
 	case KEY_TAG:
 		value = strchr(arg, '=') + 1;
+		if (!cli->bad_tag && !tag_option_valid(value))
+			cli->bad_tag = strdup(arg);
 		if (!*value)
 			value = ","; /* an empty tag: refused by read_policy */
 		if (asprintf(&joined, "%s%s%s", cli->tags ? cli->tags : "", cli->tags ? "," : "",
@@ -114,8 +167,7 @@ static int on_option(void *data, const char *arg, int key, struct fuse_args *out
 		return 0;
 	default:
 		if (arg[0] == '-') {
-			fprintf(stderr, "lockfs: unknown option '%s'\n", arg);
-			cli->usage_error = true;
+			refuse_usage(cli, "unknown option '%s' (see lockfs --help)", arg);
 			return 0;
 		}
 		return 1; /* a FUSE -o option: fuse_session_new checks it */
@@ -135,21 +187,310 @@ static int read_policy(const struct cli *cli, struct policy *p)
 		fprintf(stderr, "lockfs: bad ttl '%s': seconds > 0, or none\n", cli->ttl);
 		return -1;
 	}
-	if (policy_parse_tags(cli->tags ? cli->tags : "", cli->tags ? strlen(cli->tags) : 0,
-			      &p->tags)) {
+	if (cli->bad_tag || policy_parse_tags(cli->tags ? cli->tags : "",
+					      cli->tags ? strlen(cli->tags) : 0, &p->tags)) {
 		fprintf(stderr, "lockfs: bad tag in '%s': non-empty text of at most %d bytes\n",
-			cli->tags, TAG_MAX_BYTES);
+			cli->bad_tag ? cli->bad_tag : cli->tags, TAG_MAX_BYTES);
 		return -1;
 	}
 	return 0;
 }
 
-/* Open (creating if needed) and check the cache, then close it again. */
-static int check_cache(const char *dir, char **absolute)
+/*
+ * The real path of path: realpath() of its longest leading part that
+ * resolves, then the rest as written with "." and ".." folded (what does
+ * not exist yet cannot be a symlink; what lies below a dead mount cannot be
+ * looked at).  A relative path starts at the working directory.  Returns a
+ * string the caller frees, or NULL with errno set.
+ */
+static char *resolve_path(const char *path)
+{
+	char *work = NULL, *real = NULL, *out = NULL, *cwd, *part, *save;
+	size_t cut;
+
+	if (path[0] == '/') {
+		work = strdup(path);
+	} else if ((cwd = getcwd(NULL, 0))) {
+		if (asprintf(&work, "%s/%s", cwd, path) < 0)
+			work = NULL;
+		free(cwd);
+	}
+	if (!work)
+		return NULL;
+	for (cut = strlen(work);; cut--) {
+		char saved = work[cut];
+
+		work[cut] = '\0';
+		real = realpath(cut ? work : "/", NULL);
+		work[cut] = saved;
+		if (real || cut == 0)
+			break;
+		while (cut > 0 && work[cut - 1] != '/')
+			cut--; /* the loop's cut-- then steps over the '/' */
+	}
+	if (!real)
+		goto out;
+	out = malloc(strlen(real) + strlen(work + cut) + 2);
+	if (!out)
+		goto out;
+	strcpy(out, real);
+	for (part = strtok_r(work + cut, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			char *slash = strrchr(out, '/');
+
+			slash[slash == out] = '\0'; /* "/a/b" -> "/a", "/a" -> "/" */
+			continue;
+		}
+		if (strcmp(out, "/") != 0)
+			strcat(out, "/");
+		strcat(out, part);
+	}
+out:
+	free(real);
+	free(work);
+	return out;
+}
+
+/* Decode mountinfo's octal escapes ("\040" for a space) in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * True when the topmost mount at real (an absolute path without symlinks) is
+ * a lockfs mount: the last line of /proc/self/mountinfo with that mount
+ * point has the filesystem type fuse.lockfs.
+ */
+static bool is_lockfs_mount(const char *real)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *field, *save, *separator;
+	size_t cap = 0;
+	bool lockfs = false;
+
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE ... */
+		separator = strstr(line, " - ");
+		if (!separator)
+			continue;
+		*separator = '\0';
+		field = strtok_r(line, " ", &save);
+		for (int i = 0; field && i < 4; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (!field)
+			continue;
+		unescape_mountinfo(field);
+		if (strcmp(field, real) != 0)
+			continue;
+		field = strtok_r(separator + 3, " ", &save);
+		lockfs = field && strcmp(field, "fuse.lockfs") == 0;
+	}
+	free(line);
+	fclose(f);
+	return lockfs;
+}
+
+enum mountpoint_state { MOUNTPOINT_USABLE, MOUNTPOINT_KILLED_LOCKFS, MOUNTPOINT_REFUSED };
+
+/*
+ * Check the mountpoint as typed; *real gets its real path (the caller frees
+ * it).  A live lockfs mount is refused (a second daemon would stack on the
+ * first); one left by a killed lockfs (stat says ENOTCONN, mountinfo says
+ * fuse.lockfs) is MOUNTPOINT_KILLED_LOCKFS, for the caller to detach.
+ * Prints why it refuses.
+ */
+static enum mountpoint_state check_mountpoint(const char *typed, char **real)
+{
+	struct stat sb;
+	int err = 0;
+
+	if (stat(typed, &sb) < 0)
+		err = errno;
+	else if (!S_ISDIR(sb.st_mode))
+		err = ENOTDIR;
+	*real = err == 0 || err == ENOTCONN ? resolve_path(typed) : NULL;
+	if ((err == 0 || err == ENOTCONN) && !*real)
+		err = errno;
+	else if (err == ENOTCONN && is_lockfs_mount(*real))
+		return MOUNTPOINT_KILLED_LOCKFS;
+	if (err) {
+		fprintf(stderr, "lockfs: mountpoint %s: %s\n", typed, strerror(err));
+		return MOUNTPOINT_REFUSED;
+	}
+	if (is_lockfs_mount(*real)) {
+		fprintf(stderr,
+			"lockfs: mountpoint %s: already a lockfs mount (unmount it first)\n",
+			typed);
+		return MOUNTPOINT_REFUSED;
+	}
+	return MOUNTPOINT_USABLE;
+}
+
+/*
+ * Refuse a mountpoint that is the cache directory or a directory above it:
+ * the daemon opens its cache after mounting, before it serves, so it would
+ * reach the cache through its own mount and wait on itself for ever (and
+ * so would every process that looked).  A mountpoint below the cache
+ * directory is fine.  Arguments: as typed and as real paths.
+ */
+static int check_apart(const char *cache, const char *cache_real, const char *mountpoint,
+		       const char *mountpoint_real)
+{
+	size_t len = strlen(mountpoint_real);
+
+	if (strcmp(cache_real, mountpoint_real) == 0) {
+		fprintf(stderr,
+			"lockfs: mountpoint %s is the cache directory %s: lockfs would wait on "
+			"itself\n",
+			mountpoint, cache);
+		return -1;
+	}
+	if (strcmp(mountpoint_real, "/") == 0 ||
+	    (strncmp(cache_real, mountpoint_real, len) == 0 && cache_real[len] == '/')) {
+		fprintf(stderr,
+			"lockfs: mountpoint %s holds the cache directory %s: lockfs would wait on "
+			"itself\n",
+			mountpoint, cache);
+		return -1;
+	}
+	return 0;
+}
+
+/* Detach the mount at real: umount2(MNT_DETACH) as root, fusermount3 -uz otherwise. */
+static int detach_mount(const char *real)
+{
+	char *argv[] = {"fusermount3", "-uz", "--", (char *)real, NULL};
+	pid_t pid;
+	int rc, status;
+
+	if (geteuid() == 0)
+		return umount2(real, MNT_DETACH) < 0 ? -errno : 0;
+	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
+}
+
+/*
+ * Detach what killed lockfs daemons left at the mountpoint (one layer at a
+ * time), say so once, and check what is then there like any mountpoint.
+ */
+static int take_over_mountpoint(const char *typed, char **real)
+{
+	enum mountpoint_state state = MOUNTPOINT_KILLED_LOCKFS;
+	int rc;
+
+	for (int layer = 0; state == MOUNTPOINT_KILLED_LOCKFS; layer++) {
+		rc = layer < 16 ? detach_mount(*real) : -ELOOP;
+		if (rc < 0) {
+			fprintf(stderr,
+				"lockfs: mountpoint %s: cannot detach the killed lockfs mounted "
+				"there: %s\n",
+				typed, strerror(-rc));
+			return -1;
+		}
+		if (layer == 0)
+			fprintf(stderr,
+				"lockfs: mountpoint %s: detached a killed lockfs (Transport "
+				"endpoint is not connected); mounting again\n",
+				typed);
+		free(*real);
+		state = check_mountpoint(typed, real);
+	}
+	return state == MOUNTPOINT_USABLE ? 0 : -1;
+}
+
+/*
+ * What this run creates of its cache, to take back when it never serves.
+ * Looked at before check_cache, which creates what is missing.
+ */
+struct cache_birth {
+	char *dir;	 /* the cache directory's real path, when this run makes cache.db */
+	size_t kept_len; /* the leading part of dir that existed: directories below are new */
+};
+
+/* Fill birth for the cache directory dir (a real path); -1 when out of memory. */
+static int note_cache_birth(const char *dir, struct cache_birth *birth)
+{
+	struct stat sb;
+	char *probe = strdup(dir), *db = NULL;
+	int rc = -1;
+
+	if (!probe)
+		goto out;
+	while (lstat(probe, &sb) < 0 && errno == ENOENT) {
+		char *slash = strrchr(probe, '/');
+
+		slash[slash == probe] = '\0'; /* dir is absolute: stops at "/" */
+	}
+	birth->kept_len = strlen(probe);
+	if (birth->kept_len == strlen(dir)) {
+		if (asprintf(&db, "%s/cache.db", dir) < 0) {
+			db = NULL;
+			goto out;
+		}
+		if (lstat(db, &sb) == 0 || errno != ENOENT) {
+			rc = 0; /* a cache.db was there: never ours to remove */
+			goto out;
+		}
+	}
+	birth->dir = strdup(dir);
+	rc = birth->dir ? 0 : -1;
+out:
+	free(db);
+	free(probe);
+	return rc;
+}
+
+/* Remove what note_cache_birth found new: the cache's files, then the new directories. */
+static void remove_new_cache(const struct cache_birth *birth)
+{
+	static const char *const files[] = {"cache.db", "cache.db-wal", "cache.db-shm",
+					    "cache.db-journal"};
+	char path[PATH_MAX];
+
+	if (!birth->dir)
+		return;
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", birth->dir, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s", birth->dir);
+	while (strlen(path) > birth->kept_len && rmdir(path) == 0) {
+		char *slash = strrchr(path, '/');
+
+		slash[slash == path] = '\0';
+	}
+}
+
+/*
+ * Open (creating if needed) and check the cache at real (typed as dir, which
+ * the messages name), then close it again.
+ */
+static int check_cache(const char *dir, const char *real, char **absolute)
 {
 	enum store_refusal why;
 	struct store *st;
-	int rc = store_open(dir, &st, &why);
+	int rc = store_open(real, &st, &why);
 
 	if (rc == -EINVAL) {
 		fprintf(stderr, "lockfs: %s%s: refused: %s\n", dir,
@@ -167,29 +508,9 @@ static int check_cache(const char *dir, char **absolute)
 			"clients may evict held locks when it grows past its size_limit\n",
 			dir);
 	store_close(st);
-	*absolute = realpath(dir, NULL);
+	*absolute = realpath(real, NULL);
 	if (!*absolute) {
 		fprintf(stderr, "lockfs: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int check_mountpoint(const char *path, char **absolute)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0) {
-		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(ENOTDIR));
-		return -1;
-	}
-	*absolute = realpath(path, NULL);
-	if (!*absolute) {
-		fprintf(stderr, "lockfs: mountpoint %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -241,13 +562,44 @@ static int start_threads(struct lockfs *fs)
 	return rc;
 }
 
-/* Mount, serve until stopped, unmount.  The session exists already. */
-static int serve(struct lockfs *fs)
+/*
+ * Let SIGTERM, SIGINT and SIGHUP stop the session.  libfuse installs its
+ * handler only where the disposition is SIG_DFL, and a shell starts
+ * `lockfs ... &` with SIGINT ignored (`trap '' TERM` ignores more), so set
+ * them to SIG_DFL first, blocked meanwhile so that none is fatal or lost,
+ * and leave them unblocked whatever the caller's mask was.
+ */
+static int catch_stop_signals(struct fuse_session *se)
+{
+	static const int stop[] = {SIGTERM, SIGINT, SIGHUP};
+	struct sigaction default_action = {.sa_handler = SIG_DFL};
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&default_action.sa_mask);
+	sigemptyset(&block);
+	for (unsigned i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaddset(&block, stop[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (unsigned i = 0; i < sizeof(stop) / sizeof(stop[0]); i++) {
+		sigaction(stop[i], &default_action, NULL);
+		sigdelset(&old, stop[i]);
+	}
+	rc = fuse_set_signal_handlers(se);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/*
+ * Mount, serve until stopped, unmount.  The session exists already.
+ * *served: the loop ran (a cache this run made may hold locks from then on).
+ */
+static int serve(struct lockfs *fs, bool *served)
 {
 	enum store_refusal why;
 	int rc, status = EXIT_BAD;
 
-	if (fuse_set_signal_handlers(fs->session) < 0)
+	if (catch_stop_signals(fs->session) < 0)
 		goto out_session;
 	if (fuse_session_mount(fs->session, fs->opts.mountpoint) < 0)
 		goto out_signals;
@@ -266,6 +618,7 @@ static int serve(struct lockfs *fs)
 		goto out_threads;
 	}
 	lockfs_log(LOG_INFO, "serving %s on %s", fs->opts.cache_dir, fs->opts.mountpoint);
+	*served = true;
 	rc = fuse_session_loop(fs->session);
 	answer_all(fs);
 	/* libfuse reports the stop signal as the loop's result. */
@@ -282,26 +635,64 @@ out_session:
 	return status;
 }
 
-/* path made absolute against the working directory (it may not exist yet). */
-static char *absolute_path(const char *path)
+/*
+ * Copy argv into args, joining "--timeout 5" into "--timeout=5" (likewise
+ * --ttl and --tag), which libfuse's option parser does not do.  -1, having
+ * said so, when such an option is the last argument.
+ */
+static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 {
-	char cwd[PATH_MAX], *out;
+	static const char *const spaced[] = {"--timeout", "--ttl", "--tag"};
+	bool options_ended = false;
 
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return strdup(path);
-	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
+	for (int i = 0; i < argc; i++) {
+		char *joined = NULL;
+		int rc;
+
+		if (i > 0 && !options_ended && strcmp(argv[i], "--") == 0) {
+			options_ended = true;
+		} else if (i > 0 && !options_ended && strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+			if (fuse_opt_add_arg(args, argv[i++]) < 0)
+				return -1; /* and the next argument is -o's, verbatim */
+		} else if (i > 0 && !options_ended) {
+			for (unsigned k = 0; k < sizeof(spaced) / sizeof(spaced[0]); k++) {
+				if (strcmp(argv[i], spaced[k]) != 0)
+					continue;
+				if (i + 1 == argc) {
+					fprintf(stderr, "lockfs: option '%s' needs a value\n",
+						argv[i]);
+					return -1;
+				}
+				if (asprintf(&joined, "%s=%s", argv[i], argv[i + 1]) < 0)
+					return -1;
+				i++;
+				break;
+			}
+		}
+		rc = fuse_opt_add_arg(args, joined ? joined : argv[i]);
+		free(joined);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
-/* Parse and check everything: 0 to go on, PREPARED_DONE, or an exit status (it printed why). */
-static int prepare(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
+/*
+ * Parse and check everything, and create the cache if missing (noted in
+ * *birth): 0 to go on, PREPARED_DONE, or an exit status (it printed why).
+ */
+static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *args,
+		   struct lockfs *fs, struct cache_birth *birth)
 {
-	char *named;
-	int rc;
+	const char *cache, *mountpoint;
+	char *cache_real = NULL;
+	enum mountpoint_state state;
+	int status = EXIT_BAD;
 
-	if (fuse_opt_parse(args, cli, cli_spec, on_option) < 0 || cli->usage_error) {
-		usage(stderr);
+	/* Usage errors: on_option, join_option_values or libfuse said which. */
+	if (join_option_values(argc, argv, args) < 0 ||
+	    fuse_opt_parse(args, cli, cli_spec, on_option) < 0 || cli->usage_error)
 		return EXIT_USAGE;
-	}
 	if (cli->help) {
 		usage(stdout);
 		return PREPARED_DONE;
@@ -312,34 +703,59 @@ static int prepare(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
 		return PREPARED_DONE;
 	}
 	if (cli->positional_count != 2) {
-		fprintf(stderr, "lockfs: need CACHE_DIR and MOUNTPOINT\n");
-		usage(stderr);
+		if (cli->positional_count == 1)
+			fprintf(stderr, "lockfs: need a MOUNTPOINT after CACHE_DIR '%s'\n",
+				cli->positional[0]);
+		else
+			fprintf(stderr,
+				"lockfs: need CACHE_DIR and MOUNTPOINT (see lockfs --help)\n");
 		return EXIT_USAGE;
 	}
-	if (read_policy(cli, &fs->opts.defaults) < 0 ||
-	    check_mountpoint(cli->positional[1], &fs->opts.mountpoint) < 0)
+	cache = cli->positional[0];
+	mountpoint = cli->positional[1];
+	if (read_policy(cli, &fs->opts.defaults) < 0)
 		return EXIT_BAD;
-	named = absolute_path(cli->positional[0]);
-	rc = named ? add_mount_names(args, named) : -1;
-	free(named);
-	if (rc < 0)
+	state = check_mountpoint(mountpoint, &fs->opts.mountpoint);
+	if (state == MOUNTPOINT_REFUSED)
 		return EXIT_BAD;
+	cache_real = resolve_path(cache);
+	if (!cache_real) {
+		fprintf(stderr, "lockfs: %s: %s\n", cache, strerror(errno));
+		return EXIT_BAD;
+	}
+	if (check_apart(cache, cache_real, mountpoint, fs->opts.mountpoint) < 0 ||
+	    add_mount_names(args, cache_real) < 0)
+		goto out;
 	/* Checks every -o option before anything is created or mounted. */
 	fs->session = fuse_session_new(args, lockfs_operations(),
 				       sizeof(struct fuse_lowlevel_ops), fs);
-	if (!fs->session)
-		return EXIT_USAGE; /* libfuse said which option it did not know */
-	if (check_cache(cli->positional[0], &fs->opts.cache_dir) < 0)
-		return EXIT_BAD;
+	if (!fs->session) {
+		status = EXIT_USAGE; /* libfuse said which option it did not know */
+		goto out;
+	}
+	if (state == MOUNTPOINT_KILLED_LOCKFS &&
+	    take_over_mountpoint(mountpoint, &fs->opts.mountpoint) < 0)
+		goto out;
+	if (note_cache_birth(cache_real, birth) < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", cache, strerror(ENOMEM));
+		goto out;
+	}
+	if (check_cache(cache, cache_real, &fs->opts.cache_dir) < 0)
+		goto out;
 	fs->opts.foreground = cli->foreground;
-	return 0;
+	status = 0;
+out:
+	free(cache_real);
+	return status;
 }
 
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct cache_birth birth = {0};
 	struct cli cli = {0};
 	struct lockfs fs;
+	bool served = false;
 	int status;
 
 	memset(&fs, 0, sizeof(fs));
@@ -353,9 +769,9 @@ int main(int argc, char *argv[])
 	memo_init(&fs.memo);
 	fs.callers = caller_cache_new(64);
 
-	status = prepare(&cli, &args, &fs);
+	status = prepare(argc, argv, &cli, &args, &fs, &birth);
 	if (status == 0)
-		status = serve(&fs);
+		status = serve(&fs, &served);
 	else if (status == PREPARED_DONE)
 		status = EXIT_OK;
 
@@ -367,8 +783,11 @@ int main(int argc, char *argv[])
 	nodes_destroy(&fs.nodes);
 	caller_cache_free(fs.callers);
 	store_close(fs.store);
+	if (status != EXIT_OK && !served)
+		remove_new_cache(&birth); /* after its last connection is closed */
 	pthread_mutex_destroy(&fs.lock);
 	policy_clear(&fs.opts.defaults);
+	free(birth.dir);
 	free(fs.opts.cache_dir);
 	free(fs.opts.mountpoint);
 	free(cli.positional[0]);
@@ -376,6 +795,7 @@ int main(int argc, char *argv[])
 	free(cli.timeout);
 	free(cli.ttl);
 	free(cli.tags);
+	free(cli.bad_tag);
 	fuse_opt_free_args(&args);
 	return status;
 }

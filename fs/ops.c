@@ -15,6 +15,7 @@
  */
 #include "ops.h"
 #include "name.h"
+#include "instance.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,6 +331,7 @@ static void grant_waiter(struct lockfs *fs, struct request *waiter, const struct
 {
 	note_granted(fs, waiter->key, grant);
 	waiter->generation = grant->generation;
+	waiter->ticket = 0; /* its place in line went with the grant */
 	waitq_decide(&fs->waitq, waiter, 0);
 }
 
@@ -338,9 +340,10 @@ void lockfs_offer_to_head(struct lockfs *fs, const char *key)
 	struct request *head;
 
 	while ((head = waitq_head(&fs->waitq, key))) {
+		struct lock_ticket ticket = {.id = head->ticket, .instance = instance_self()};
 		struct lock_grant grant;
-		int rc = lock_acquire(fs->store, key, &head->who, &fs->opts.defaults, 0, &grant,
-				      NULL);
+		int rc = lock_acquire(fs->store, key, &head->who, &fs->opts.defaults, 0, &ticket,
+				      &grant, NULL);
 
 		if (rc == 0) {
 			grant_waiter(fs, head, &grant);
@@ -373,11 +376,12 @@ static int timeout_for(struct lockfs *fs, const char *key, double *timeout)
 }
 
 /*
- * A CREATE found the lock taken or the database busy.  Never wait in
- * CREATE: the kernel holds the directory meanwhile.  Held: ESTALE sends the
- * kernel back through LOOKUP and OPEN, and OPEN may wait.  Busy database:
- * the same, with a note so that this thread's LOOKUP sees the name (see
- * waitq_note).  Under O_EXCL a held lock is EEXIST and a busy database
+ * A CREATE found the lock taken, its place taken by waiters (of this or
+ * another mount of the cache), or the database busy.  Never wait in
+ * CREATE: the kernel holds the directory meanwhile.  ESTALE sends the
+ * kernel back through LOOKUP and OPEN, and OPEN may wait; a note makes this
+ * thread's LOOKUP show the name even if the lock is free just then (see
+ * waitq_note).  Under O_EXCL a taken lock is EEXIST and a busy database
  * EAGAIN.
  */
 static int create_refused(struct lockfs *fs, struct request *req, const char *key, int rc,
@@ -390,8 +394,7 @@ static int create_refused(struct lockfs *fs, struct request *req, const char *ke
 		fuse_reply_err(req->fuse, rc == -EBUSY ? EEXIST : EAGAIN);
 		return REQUEST_ANSWERED;
 	}
-	if (rc == -EAGAIN)
-		waitq_note(&fs->waitq, req->tid, key, WAITQ_CREATING, clock_monotonic());
+	waitq_note(&fs->waitq, req->tid, key, WAITQ_CREATING, clock_monotonic());
 	return -ESTALE;
 }
 
@@ -403,9 +406,10 @@ static int create_refused(struct lockfs *fs, struct request *req, const char *ke
 static int acquire(struct lockfs *fs, struct request *req, const char *key, unsigned flags,
 		   bool may_wait, struct lock_grant *grant, struct lock_info *info)
 {
+	struct lock_ticket ticket = {.id = req->ticket, .instance = instance_self()};
 	struct request *parked = NULL;
 	bool known = req->key != NULL; /* a re-run that kept who and deadline */
-	double timeout = INFINITY, deadline;
+	double timeout = INFINITY, deadline = INFINITY;
 	struct caller who;
 	int rc;
 
@@ -416,10 +420,18 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 		lockfs_offer_to_head(fs, key);
 		return REQUEST_HELD;
 	}
+	if (may_wait) {
+		/* Known before trying, so that a place in line is taken only by one that waits. */
+		if (!known && timeout_for(fs, key, &timeout) < 0)
+			return -EAGAIN; /* the policy could not be read: try it all again */
+		deadline = known ? req->deadline : req->arrived + timeout;
+		ticket.take = clock_monotonic() < deadline;
+	}
 	who = known ? req->who : ops_caller(fs, req);
 	if (waitq_waiting(&fs->waitq, key))
 		flags |= LOCK_REENTER_ONLY; /* first come, first served */
-	rc = lock_acquire(fs->store, key, &who, &fs->opts.defaults, flags, grant, info);
+	rc = lock_acquire(fs->store, key, &who, &fs->opts.defaults, flags, &ticket, grant, info);
+	req->ticket = ticket.id;
 	if (rc == 0) {
 		note_granted(fs, key, grant);
 		return 0;
@@ -428,12 +440,9 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 		return rc;
 	if (!may_wait)
 		return create_refused(fs, req, key, rc, flags);
-	if (!known && timeout_for(fs, key, &timeout) < 0)
-		return -EAGAIN; /* the policy could not be read: try it all again */
 	if (rc == -EAGAIN)
 		return rc;
-	deadline = known ? req->deadline : req->arrived + timeout;
-	if (clock_monotonic() >= deadline) {
+	if (!ticket.take) {
 		waitq_note(&fs->waitq, req->tid, key, -ETIMEDOUT, clock_monotonic());
 		return -ETIMEDOUT;
 	}
@@ -445,7 +454,7 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 		req->deadline = deadline;
 	}
 	if (waitq_enqueue(&fs->waitq, req) < 0)
-		return -EAGAIN; /* out of memory for a queue: try again later */
+		return -EAGAIN; /* out of memory for a queue: try again later, in line */
 	if (flags & LOCK_REENTER_ONLY)
 		lockfs_offer_to_head(fs, key); /* the lock may be free with others queued first */
 	return REQUEST_HELD;
@@ -538,6 +547,7 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 	if (head) {
 		next->who = &head->who;
 		next->defaults = &fs->opts.defaults;
+		next->ticket = head->ticket;
 	}
 	return head;
 }

@@ -87,6 +87,10 @@ static bool run(struct lockfs *fs, struct request *req)
 	}
 	if (rc <= 0)
 		fuse_reply_err(req->fuse, -rc);
+	if (req->ticket) {
+		watch_give_up_place(fs, req->ticket); /* answered without the lock */
+		req->ticket = 0;
+	}
 	return false;
 }
 

@@ -68,6 +68,7 @@ struct request {
 	int64_t generation; /* once granted: the acquisition's generation (0: not made by lockfs) */
 	double deadline; /* monotonic seconds, INFINITY for none */
 	double parked_until;
+	int64_t ticket;    /* its place in the cache's line of waiters (lock.h), 0 for none */
 	char *key;         /* an acquisition that waits: its lock, who and deadline are known */
 	struct caller who; /* ...who asks */
 	struct queue *queue;

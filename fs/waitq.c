@@ -18,6 +18,26 @@ void waitq_init(struct waitq *q, void (*reply)(struct request *req, int result))
 	q->reply = reply;
 }
 
+void waitq_on_place(struct waitq *q,
+		    void (*place)(void *ctx, int64_t ticket, enum waitq_place what), void *ctx)
+{
+	q->place = place;
+	q->place_ctx = ctx;
+}
+
+static void tell_place(struct waitq *q, const struct request *req, enum waitq_place what)
+{
+	if (req->ticket && q->place)
+		q->place(q->place_ctx, req->ticket, what);
+}
+
+/* Let go of req for good: its place in line goes with it. */
+static void release(struct waitq *q, struct request *req)
+{
+	tell_place(q, req, WAITQ_PLACE_LEFT);
+	request_free(req);
+}
+
 static int free_queue(void *ctx, struct hmap_link *link)
 {
 	struct queue *queue = hmap_entry(link, struct queue, link);
@@ -236,7 +256,7 @@ void waitq_finish(struct waitq *q, struct request *req)
 	if (req->fuse && waitq_by_fuse(q, req->fuse) == req)
 		untrack(q, req);
 	detach(q, req);
-	request_free(req);
+	release(q, req);
 }
 
 /* Send a decided request's answer and free it. */
@@ -245,7 +265,7 @@ static void answer(struct waitq *q, struct request *req)
 	assert(req->state == REQUEST_DECIDED && req->registered && req->fuse);
 	untrack(q, req);
 	q->reply(req, req->result);
-	request_free(req);
+	release(q, req);
 }
 
 void waitq_decide(struct waitq *q, struct request *req, int result)
@@ -272,6 +292,7 @@ static void park(struct waitq *q, struct request *req, double until)
 	q->waiting--;
 	q->parked++;
 	note_deadline(q, until);
+	tell_place(q, req, WAITQ_PLACE_PARKED);
 }
 
 void waitq_interrupt(struct waitq *q, fuse_req_t fuse, double now)
@@ -302,6 +323,7 @@ int waitq_resume(struct waitq *q, struct request *parked, struct request *fresh)
 	q->waiting++;
 	q->parked--;
 	note_deadline(q, parked->deadline);
+	tell_place(q, parked, WAITQ_PLACE_RESUMED);
 	return 0;
 }
 

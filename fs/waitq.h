@@ -35,6 +35,8 @@
 #include "hmap.h"
 #include "request.h"
 
+enum waitq_place { WAITQ_PLACE_LEFT, WAITQ_PLACE_PARKED, WAITQ_PLACE_RESUMED };
+
 struct queue {
 	struct hmap_link link;
 	char *key;
@@ -66,6 +68,8 @@ struct waitq {
 	struct thread_note notes[WAITQ_NOTES];
 	unsigned next_note;
 	void (*reply)(struct request *req, int result);
+	void (*place)(void *ctx, int64_t ticket, enum waitq_place what); /* see waitq_on_place */
+	void *place_ctx;
 };
 
 /*
@@ -73,6 +77,15 @@ struct waitq {
  * that -errno.  It does not free req.
  */
 void waitq_init(struct waitq *q, void (*reply)(struct request *req, int result));
+
+/*
+ * place is told what happens to the places in the cache's line of waiters
+ * (req->ticket) of the requests the waitq holds: one is left (its request
+ * answered without the lock, or a parked place lapsed; a grant gives its
+ * place up itself), parked (interrupted: others pass it), or resumed.
+ */
+void waitq_on_place(struct waitq *q,
+		    void (*place)(void *ctx, int64_t ticket, enum waitq_place what), void *ctx);
 
 /* Free every request still held, unanswered (the session is gone). */
 void waitq_destroy(struct waitq *q);
@@ -165,10 +178,11 @@ void waitq_keys_free(char **keys);
  *   times when its open fails; the "renewal" of a lock by the very thread
  *   that failed to get it must fail the same way, or touch reports success
  *   for a lock it does not hold.
- * - WAITQ_CREATING: its CREATE met a busy database and was answered ESTALE
- *   (CREATE must not wait: the kernel holds the directory meanwhile); its
- *   next LOOKUP of the key is answered as if the lock existed, so that the
- *   kernel sends an OPEN, which may wait.
+ * - WAITQ_CREATING: its CREATE could not take the lock (held, waited for,
+ *   or a busy database) and was answered ESTALE (CREATE must not wait: the
+ *   kernel holds the directory meanwhile); its next LOOKUP of the key is
+ *   answered as if the lock existed, so that the kernel sends an OPEN,
+ *   which may wait.
  * waitq_note records (replacing an earlier note of tid for key);
  * waitq_recall returns the note, or 0; waitq_unnote drops it.
  */

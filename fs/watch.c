@@ -16,6 +16,7 @@
  * - Expired lock rows are deleted once a second.
  */
 #include "lockfs.h"
+#include "instance.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,7 +30,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#define QUIET 0.002 /* seconds between two looks at the WAL while the cache is written */
+#define SETTLE 0.0003 /* seconds from a write to the WAL to its commit's new epoch, at most */
+#define QUIET 0.002   /* seconds between two looks at the WAL while the cache is written */
 #define RETRY_EVERY 0.001
 #define SWEEP_EVERY 1.0 /* the sweep of expired locks, and the safety net's look */
 
@@ -177,12 +179,59 @@ static int poll_ms(double seconds)
 	return (int)ceil(seconds * 1000);
 }
 
+void watch_give_up_place(struct lockfs *fs, int64_t ticket)
+{
+	if (fs->leaving.count == fs->leaving.cap) {
+		size_t cap = fs->leaving.cap ? fs->leaving.cap * 2 : 16;
+		int64_t *tickets = realloc(fs->leaving.tickets, cap * sizeof(*tickets));
+
+		if (!tickets) {
+			/* Kept until this daemon stops (then every place of it goes). */
+			lockfs_log(LOG_WARNING, "out of memory: a place in line stays until the stop");
+			return;
+		}
+		fs->leaving.tickets = tickets;
+		fs->leaving.cap = cap;
+	}
+	fs->leaving.tickets[fs->leaving.count++] = ticket;
+	watch_poke(fs);
+}
+
+/*
+ * What becomes of a held request's place in line.  Parking and resuming
+ * are written at once (an interrupt is rare, and a place left standing
+ * would hold up the others); when the database is busy they are skipped:
+ * a parked place then blocks the line until it lapses, a resumed one may
+ * be passed.
+ */
+static void place_changed(void *ctx, int64_t ticket, enum waitq_place what)
+{
+	struct lockfs *fs = ctx;
+
+	if (what == WAITQ_PLACE_LEFT)
+		watch_give_up_place(fs, ticket);
+	else if (lock_park_place(fs->store, ticket, what == WAITQ_PLACE_PARKED) == 0) {
+		fs->outside_change = true; /* others may go first now, or wait again */
+		watch_poke(fs);
+	}
+}
+
+/* Write the places given up; the line moved, so offer the locks again. */
+static void give_up_places(struct lockfs *fs)
+{
+	if (!fs->leaving.count || lock_leave_line(fs->store, fs->leaving.tickets,
+						  fs->leaving.count) < 0)
+		return;
+	fs->leaving.count = 0;
+	fs->outside_change = true;
+}
+
 static void *watch_main(void *arg)
 {
 	struct lockfs *fs = arg;
 	struct recheck r = {0};
 	double next_sweep = clock_monotonic() + SWEEP_EVERY, quiet_until = 0;
-	bool first = true;
+	bool first = true, written = false, settling = false;
 
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->stopping) {
@@ -197,7 +246,17 @@ static void *watch_main(void *arg)
 		if (epoch != fs->epoch) {
 			fs->epoch = epoch;
 			fs->outside_change = true;
+			settling = false;
+		} else if (written) {
+			/* Our own commit, or another's not finished yet: look again soon. */
+			settling = true;
+			quiet_until = now + SETTLE;
+		} else if (settling && now >= quiet_until) {
+			settling = false;
+			quiet_until = now + QUIET; /* it was ours */
 		}
+		written = false;
+		give_up_places(fs);
 		if (first || fs->outside_change || (fs->expiry_known && fs->next_expiry <= wall)) {
 			first = false;
 			fs->outside_change = false;
@@ -224,16 +283,18 @@ static void *watch_main(void *arg)
 		}
 
 		wait = next_sweep - now;
-		if (fs->waitq.retry_head || fs->outside_change)
+		if (fs->waitq.retry_head || fs->outside_change || fs->leaving.count)
 			wait = RETRY_EVERY;
 		if (fs->expiry_known)
 			wait = fmin(wait, fs->next_expiry - wall);
 		wait = fmin(wait, fs->waitq.next_deadline - now);
 		/*
-		 * After a write to the cache, listen to the WAL again only when
-		 * QUIET has passed: the epoch is looked at then in any case, so a
-		 * change is seen within QUIET, and a busy cache (our own commits
-		 * included) wakes this thread at most once per QUIET.
+		 * A write to the WAL that brought no new epoch is our own commit
+		 * or another's not finished yet: the epoch is looked at again
+		 * after SETTLE, and if it still has not changed, the WAL is not
+		 * listened to until QUIET has passed (the epoch is looked at then
+		 * in any case).  So another's commit is seen within SETTLE, and
+		 * our own commits wake this thread at most twice per QUIET.
 		 */
 		nfds = now >= quiet_until ? 2 : 1;
 		if (nfds == 1)
@@ -243,8 +304,8 @@ static void *watch_main(void *arg)
 		pthread_mutex_lock(&fs->lock);
 		if (fds[0].revents)
 			drain_eventfd(fs->watch_event);
-		if (nfds == 2 && fds[1].revents && drain_inotify(fs->watch_inotify))
-			quiet_until = clock_monotonic() + QUIET;
+		if (nfds == 2 && fds[1].revents)
+			written = drain_inotify(fs->watch_inotify);
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return NULL;
@@ -277,6 +338,7 @@ int watch_start(struct lockfs *fs)
 	if (rc == 0) {
 		store_data_version(fs->store, &fs->data_version);
 		fs->epoch = store_epoch(fs->store);
+		waitq_on_place(&fs->waitq, place_changed, fs);
 		fs->watch_started = true; /* before the thread: it pokes itself */
 		rc = -pthread_create(&fs->watch_thread, NULL, watch_main, fs);
 	}
@@ -298,4 +360,12 @@ void watch_stop(struct lockfs *fs)
 	pthread_join(fs->watch_thread, NULL);
 	fs->watch_started = false;
 	close_watch_fds(fs);
+	/* This daemon's places in line go with it (others would skip them anyway). */
+	pthread_mutex_lock(&fs->lock);
+	waitq_on_place(&fs->waitq, NULL, NULL);
+	fs->leaving.count = 0;
+	lock_leave_line_all(fs->store, instance_self());
+	pthread_mutex_unlock(&fs->lock);
+	free(fs->leaving.tickets);
+	fs->leaving.tickets = NULL;
 }

@@ -6,6 +6,7 @@
  *   lockbench count DIR N                  the same pairs, exactly N, no warm-up, untimed
  *                                          (scripts/bench counts their FUSE requests)
  *   lockbench contend DIR PROCS SECONDS    PROCS processes looping on one lock
+ *   lockbench contend2 DIR1 DIR2 PROCS SECONDS   the same, half through each of two mounts
  *   lockbench handoff DIR N                release through the mount -> waiter's return
  *   lockbench outside DIR DB N             row deleted outside the mount -> waiter's return
  *   lockbench interrupt DIR N              SIGINT -> blocked open's return
@@ -125,16 +126,24 @@ static int count(const char *dir, int n)
 	return 0;
 }
 
-static int contend(const char *dir, int procs, double seconds)
+/*
+ * PROCS processes loop acquire+release on one lock, the first half through
+ * dirs[0] and the rest through dirs[ndirs - 1] (two mounts of one cache):
+ * handoffs per second and Jain's index over all of them.  name labels the
+ * printed keys.
+ */
+static int contend_on(const char *const *dirs, int ndirs, const char *name, int procs,
+		      double seconds)
 {
 	char path[4096];
 	long *counts = shared(sizeof(long) * (size_t)(procs + 1));
 	volatile int *go = (volatile int *)&counts[procs];
 	double total = 0, squares = 0;
 
-	snprintf(path, sizeof(path), "%s/contended", dir);
 	for (int p = 0; p < procs; p++) {
 		if (fork() == 0) {
+			snprintf(path, sizeof(path), "%s/contended",
+				 dirs[p < (procs + 1) / 2 ? 0 : ndirs - 1]);
 			double end;
 
 			while (!*go)
@@ -156,9 +165,17 @@ static int contend(const char *dir, int procs, double seconds)
 		total += (double)counts[p];
 		squares += (double)counts[p] * (double)counts[p];
 	}
-	printf("contend%d_per_s=%.0f\n", procs, total / seconds);
-	printf("contend%d_jain=%.4f\n", procs, squares > 0 ? total * total / (procs * squares) : 0);
+	printf("%s_per_s=%.0f\n", name, total / seconds);
+	printf("%s_jain=%.4f\n", name, squares > 0 ? total * total / (procs * squares) : 0);
 	return 0;
+}
+
+static int contend(const char *dir, int procs, double seconds)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "contend%d", procs);
+	return contend_on(&dir, 1, name, procs, seconds);
 }
 
 struct handoff_shared {
@@ -384,6 +401,9 @@ int main(int argc, char **argv)
 		return count(argv[2], atoi(argv[3]));
 	if (!strcmp(mode, "contend") && argc == 5)
 		return contend(argv[2], atoi(argv[3]), atof(argv[4]));
+	if (!strcmp(mode, "contend2") && argc == 6)
+		return contend_on((const char *const[]){argv[2], argv[3]}, 2, "mounts",
+				  atoi(argv[4]), atof(argv[5]));
 	if (!strcmp(mode, "handoff") && argc == 4)
 		return handoff(argv[2], atoi(argv[3]));
 	if (!strcmp(mode, "outside") && argc == 5)

@@ -17,6 +17,7 @@
 #include "caller.h"
 #include "dir.h"
 #include "helpers.h"
+#include "instance.h"
 #include "lock.h"
 #include "pickle.h"
 #include "store.h"
@@ -136,7 +137,7 @@ static void test_acquire_free_writes_an_rlock_row(void **state)
 	uint8_t buf[300];
 	char owner[64];
 
-	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(g.count, 1);
 	assert_true(g.fresh);
 	assert_true(g.generation > 0);
@@ -164,8 +165,8 @@ static void test_same_thread_reenters_and_releases_in_steps(void **state)
 	struct lock_grant g1, g2;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g1, NULL), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g2, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g1, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g2, NULL), 0);
 	assert_int_equal(g2.count, 2);
 	assert_false(g2.fresh);
 	assert_int_equal(g2.generation, g1.generation);
@@ -188,11 +189,11 @@ static void test_held_by_another_is_busy_and_unchanged(void **state)
 	struct env *e = *state;
 	struct lock_grant g;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g, NULL));
+				 lock_acquire(e->st, "k", &e->bob, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice_other_thread,
-							 &e->plain, 0, &g, NULL));
+							 &e->plain, 0, NULL, &g, NULL));
 }
 
 static void test_exclusive_refuses_any_holder(void **state)
@@ -200,11 +201,11 @@ static void test_exclusive_refuses_any_holder(void **state)
 	struct env *e = *state;
 	struct lock_grant g;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_EXCLUSIVE, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_EXCLUSIVE, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->alice, &e->plain,
-							  LOCK_EXCLUSIVE, &g, NULL));
+							  LOCK_EXCLUSIVE, NULL, &g, NULL));
 	assert_refused_unchanged(e, -EEXIST, lock_acquire(e->st, "k", &e->bob, &e->plain,
-							  LOCK_EXCLUSIVE, &g, NULL));
+							  LOCK_EXCLUSIVE, NULL, &g, NULL));
 }
 
 static void test_reenter_only_leaves_free_locks_to_the_queue(void **state)
@@ -213,9 +214,9 @@ static void test_reenter_only_leaves_free_locks_to_the_queue(void **state)
 	struct lock_grant g;
 
 	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &e->alice, &e->plain,
-							 LOCK_REENTER_ONLY, &g, NULL));
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_REENTER_ONLY, &g, NULL), 0);
+							 LOCK_REENTER_ONLY, NULL, &g, NULL));
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, LOCK_REENTER_ONLY, NULL, &g, NULL), 0);
 	assert_int_equal(g.count, 2);
 }
 
@@ -230,7 +231,7 @@ static void test_live_other_data_is_eexist_and_untouched(void **state)
 			     "VALUES (x'80059508000000000000008c04706f6f6c942e', 0, 1, 1, "
 			     "x'80054b022e', 3)");
 	assert_refused_unchanged(e, -EEXIST,
-				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, &g, NULL));
+				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "pool", &e->root, NULL, &out));
 	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "pool", &e->root, "a"));
 }
@@ -248,7 +249,7 @@ static void test_expired_data_is_replaced_in_place(void **state)
 			     "INSERT INTO tag (name) VALUES ('old'); "
 			     "INSERT INTO cache_tag (cache_id, tag_id) VALUES (1, 1)");
 	id_before = sql_int(e->outside, "SELECT id FROM cache");
-	assert_int_equal(lock_acquire(e->st, "greeting", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "greeting", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(sql_int(e->outside, "SELECT id FROM cache"), id_before);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 0);
@@ -268,7 +269,7 @@ static void test_free_rlock_is_acquirable(void **state)
 		 "INSERT INTO cache (key, raw, store_time, access_time, value, mode) VALUES "
 		 "(x'80059512000000000000008c0e72656c65617365642d726c6f636b942e', 0, 1, 1, "
 		 "x'80059511000000000000008c09333631382d33363138944b0086942e', 3)");
-	assert_int_equal(lock_acquire(e->st, "released-rlock", &e->bob, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "released-rlock", &e->bob, &e->plain, 0, NULL, &g, NULL), 0);
 	v = stored_value(e, "released-rlock", buf, sizeof(buf));
 	assert_int_equal(v.kind, PICKLE_OWNER);
 	assert_int_equal(v.number, 1);
@@ -292,7 +293,7 @@ static void test_python_synclock_belongs_to_the_daemon_uid(void **state)
 	assert_false(info.made_by_lockfs);
 	lock_info_clear(&info);
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, &g, NULL));
+				 lock_acquire(e->st, "deploy", &e->alice, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "deploy", &e->bob, NULL, &out));
 	assert_int_equal(lock_unlink(e->st, "deploy", &e->root, NULL, &out), 0);
 	assert_true(out.broken);
@@ -306,8 +307,8 @@ static void test_same_uid_breaks_whatever_the_count(void **state)
 	struct lock_grant g;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice_other_thread, NULL, &out), 0);
 	assert_int_equal(out.kind, LOCK_RELEASED);
 	assert_true(out.broken);
@@ -321,7 +322,7 @@ static void test_other_uid_gets_eperm_and_root_breaks(void **state)
 	struct lock_grant g;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &e->bob, NULL, &out));
 	assert_refused_unchanged(e, -EPERM, lock_set_tags(e->st, "k", &e->bob, "x"));
 	assert_refused_unchanged(e, -EPERM, lock_set_ttl(e->st, "k", &e->bob, true, 5));
@@ -354,14 +355,14 @@ static void test_release_by_current_generation_frees_all_counts_an_old_one_is_es
 	struct lock_grant old, now;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &old, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &old, NULL), 0);
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &now, NULL), 0);
 	assert_true(now.generation > old.generation);
 	assert_refused_unchanged(e, -ESTALE,
 				 lock_release_generation(e->st, "k", &e->alice, old.generation,
 							 NULL, &out));
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &now, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &now, NULL), 0);
 	assert_int_equal(now.count, 2);
 	assert_int_equal(
 		lock_release_generation(e->st, "k", &e->alice, now.generation, NULL, &out), 0);
@@ -381,7 +382,7 @@ static void test_handoff_gives_the_row_to_the_successor(void **state)
 	char bob_owner[64];
 	int64_t id = 0;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	id = sql_int(e->outside, "SELECT id FROM cache");
 	assert_int_equal(lock_unlink(e->st, "k", &e->alice, &next, &out), 0);
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
@@ -400,6 +401,81 @@ static void test_handoff_gives_the_row_to_the_successor(void **state)
 	assert_count_true(e);
 }
 
+static int64_t places_in_line(struct env *e)
+{
+	return sql_int(e->outside, "SELECT count(*) FROM lockfs_waiter");
+}
+
+static void test_the_line_decides_who_takes_a_free_lock(void **state)
+{
+	struct env *e = *state;
+	const struct instance *self = instance_self();
+	struct instance dead = *self;
+	struct lock_ticket first = {.take = true, .instance = self};
+	struct lock_ticket second = {.take = true, .instance = self};
+	struct lock_ticket gone = {.take = true, .instance = &dead};
+	struct lock_successor next = {.who = &e->bob, .defaults = &e->plain};
+	struct lock_grant g;
+	struct lock_outcome out;
+
+	dead.pid = 999999999; /* no such process: a daemon that died */
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	/* Waiting acquisitions take places in order; "busy" is still the answer. */
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &gone, &g, NULL), -EBUSY);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &first, &g, NULL), -EBUSY);
+	assert_int_equal(lock_acquire(e->st, "k", &e->root, &e->plain, 0, &second, &g, NULL),
+			 -EBUSY);
+	assert_true(gone.id > 0 && first.id > gone.id && second.id > first.id);
+	assert_int_equal(places_in_line(e), 3);
+	/* The owner still re-enters, line or not. */
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(g.count, 2);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+
+	/* Released with a successor that is not the oldest place: released only. */
+	next.ticket = second.id;
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, &next, &out), 0);
+	assert_int_equal(out.kind, LOCK_RELEASED);
+	assert_int_equal(places_in_line(e), 2); /* the dead daemon's place was cleared */
+	/* Free, but others wait: no place, or a younger one, does not take it. */
+	assert_refused_unchanged(e, -EBUSY,
+				 lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL));
+	second.take = false;
+	assert_refused_unchanged(e, -EBUSY,
+				 lock_acquire(e->st, "k", &e->root, &e->plain, 0, &second, &g, NULL));
+	/* A parked place is passed. */
+	assert_int_equal(lock_park_place(e->st, first.id, true), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->root, &e->plain, 0, &second, &g, NULL), 0);
+	assert_int_equal(second.id, 0); /* its place went with the grant */
+	assert_int_equal(places_in_line(e), 1);
+	/* Handed over to the oldest place, which goes with it. */
+	assert_int_equal(lock_park_place(e->st, first.id, false), 0);
+	next.ticket = first.id;
+	assert_int_equal(lock_unlink(e->st, "k", &e->root, &next, &out), 0);
+	assert_int_equal(out.kind, LOCK_HANDED_OVER);
+	assert_int_equal(places_in_line(e), 0);
+	assert_count_true(e);
+}
+
+static void test_giving_up_places_clears_them(void **state)
+{
+	struct env *e = *state;
+	struct lock_ticket a = {.take = true, .instance = instance_self()};
+	struct lock_ticket b = a;
+	struct lock_grant g;
+	int64_t both[2];
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &a, &g, NULL), -EBUSY);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &b, &g, NULL), -EBUSY);
+	both[0] = a.id;
+	both[1] = b.id;
+	assert_int_equal(lock_leave_line(e->st, both, 1), 0);
+	assert_int_equal(places_in_line(e), 1);
+	assert_int_equal(lock_leave_line_all(e->st, instance_self()), 0);
+	assert_int_equal(places_in_line(e), 0);
+}
+
 static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleared(void **state)
 {
 	struct env *e = *state;
@@ -408,7 +484,7 @@ static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleare
 	struct lock_info info;
 	double t0 = clock_wall();
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &ttl, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &ttl, 0, NULL, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_true(info.expires);
 	assert_true(info.expire_time >= t0 + 50 && info.expire_time < t0 + 60);
@@ -445,13 +521,13 @@ static void test_expired_lock_counts_as_free_and_is_swept(void **state)
 	struct lock_grant g;
 	struct lock_info info;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &short_ttl, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &short_ttl, 0, NULL, &g, NULL), 0);
 	/* Expired ordinary data must survive the sweep. */
 	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, value, mode, "
 			     "expire_time) VALUES (x'01', 0, 1, 1, x'68656c6c6f', 2, 2)");
 	usleep(5000);
 	assert_int_equal(lock_inspect(e->st, "k", &info), -ENOENT);
-	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(lock_set_ttl(e->st, "k", &e->bob, true, 0.001), 0);
 	usleep(5000);
 	assert_int_equal(lock_sweep_expired(e->st, clock_wall()), 1);
@@ -470,10 +546,10 @@ static void test_reused_thread_id_is_not_the_owner(void **state)
 
 	reborn.start_time = e->alice.start_time + 1;
 	reborn.uid = 1001; /* another user got the recycled thread id */
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
-	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &reborn, &e->plain, 0, &g, NULL));
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &reborn, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &reborn, NULL, &out));
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(g.count, 2); /* the thread that took it still re-enters */
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_int_equal(info.count, 2);
@@ -490,13 +566,13 @@ static void test_pid_zero_is_never_an_owner(void **state)
 	caller_from_thread(0, 1000, 1000, &hidden);
 	hidden_again = hidden;
 	assert_int_equal(hidden.tid, 0);
-	assert_int_equal(lock_acquire(e->st, "k", &hidden, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &hidden, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_int_equal(info.count, 1);
 	lock_info_clear(&info);
-	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &hidden, &e->plain, 0, &g, NULL));
+	assert_refused_unchanged(e, -EBUSY, lock_acquire(e->st, "k", &hidden, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -EBUSY,
-				 lock_acquire(e->st, "k", &hidden_again, &e->plain, 0, &g, NULL));
+				 lock_acquire(e->st, "k", &hidden_again, &e->plain, 0, NULL, &g, NULL));
 }
 
 static void test_python_rlock_owner_matches_without_start_time(void **state)
@@ -518,7 +594,7 @@ static void test_python_rlock_owner_matches_without_start_time(void **state)
 		 "(x'8005950b000000000000008c076e696768746c79942e', 0, 1, 1, x'%s', 3)",
 		 hex);
 	sql_exec(e->outside, sql);
-	assert_int_equal(lock_acquire(e->st, "nightly", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "nightly", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_int_equal(g.count, 2);
 	assert_int_equal(g.generation, 0);
 }
@@ -532,7 +608,7 @@ static void test_mkdir_needs_privilege_and_a_free_name_and_keeps_the_directory(v
 	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "jobs", &e->root));
 	assert_refused_unchanged(e, -EPERM, dir_make(e->st, "other", &e->bob));
 	assert_int_equal(dir_make(e->st, "jobs/nested", &e->root), 0);
-	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "held", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -EEXIST, dir_make(e->st, "held", &e->root));
 }
 
@@ -545,7 +621,7 @@ static void test_rmdir_needs_privilege_and_an_empty_kept_dir_other_than_the_root
 	assert_int_equal(dir_make(e->st, "jobs", &e->root), 0);
 	assert_int_equal(dir_make(e->st, "jobs/nested", &e->root), 0);
 	assert_refused_unchanged(e, -ENOTEMPTY, dir_remove(e->st, "jobs", &e->root));
-	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "jobs/nested/1", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -ENOTEMPTY, dir_remove(e->st, "jobs/nested", &e->root));
 	assert_refused_unchanged(e, -EPERM, dir_remove(e->st, "jobs/nested", &e->bob));
 	assert_int_equal(lock_unlink(e->st, "jobs/nested/1", &e->alice, NULL, &out), 0);
@@ -566,7 +642,7 @@ static void test_directory_policy_applies_inside_the_acquisition(void **state)
 	assert_int_equal(dir_make(e->st, "d", &e->root), 0);
 	assert_int_equal(policy_dir_set(e->st, "d", &e->root, POLICY_TTL, "40", 2), 0);
 	assert_int_equal(policy_dir_set(e->st, "d", &e->root, POLICY_TAGS, "dir", 3), 0);
-	assert_int_equal(lock_acquire(e->st, "d/x", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_int_equal(lock_acquire(e->st, "d/x", &e->alice, &defaults, 0, NULL, &g, &taken), 0);
 	assert_true(g.expires && g.expire_time >= t0 + 40);
 	assert_int_equal(lock_inspect(e->st, "d/x", &seen), 0);
 	assert_string_equal(seen.tags, "dir");
@@ -580,12 +656,12 @@ static void test_directory_policy_applies_inside_the_acquisition(void **state)
 	lock_info_clear(&taken);
 	lock_info_clear(&seen);
 	/* Outside d the mount's defaults apply. */
-	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, NULL, &g, &taken), 0);
 	assert_false(taken.expires);
 	assert_string_equal(taken.tags, "mount");
 	lock_info_clear(&taken);
 	/* Re-entry reports the count it reached. */
-	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, &g, &taken), 0);
+	assert_int_equal(lock_acquire(e->st, "y", &e->alice, &defaults, 0, NULL, &g, &taken), 0);
 	assert_int_equal(taken.count, 2);
 	assert_string_equal(taken.tags, "mount");
 	lock_info_clear(&taken);
@@ -600,7 +676,7 @@ static void test_status_text_has_key_owner_count_generation_times_tags_waiters_u
 	char text[1024], line[128];
 	int len;
 
-	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &ttl, 0, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "deploy", &e->alice, &ttl, 0, NULL, &g, NULL), 0);
 	assert_int_equal(lock_inspect(e->st, "deploy", &info), 0);
 	len = lock_format_status("deploy", &info, 2, text, sizeof(text));
 	assert_int_equal(len, (int)strlen(text));
@@ -639,7 +715,7 @@ static void worker(const char *dir, const char *counter_path)
 		char buf[32] = {0};
 		int fd, rc;
 
-		while ((rc = lock_acquire(st, "counter", &me, &plain, 0, &g, NULL)) == -EBUSY ||
+		while ((rc = lock_acquire(st, "counter", &me, &plain, 0, NULL, &g, NULL)) == -EBUSY ||
 		       rc == -EAGAIN)
 			usleep(20);
 		if (rc < 0 || g.count != 1)
@@ -712,6 +788,8 @@ int main(void)
 		T(test_free_names_are_enoent),
 		T(test_release_by_current_generation_frees_all_counts_an_old_one_is_estale),
 		T(test_handoff_gives_the_row_to_the_successor),
+		T(test_the_line_decides_who_takes_a_free_lock),
+		T(test_giving_up_places_clears_them),
 		T(test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleared),
 		T(test_expired_lock_counts_as_free_and_is_swept),
 		T(test_reused_thread_id_is_not_the_owner),

@@ -341,7 +341,7 @@ static void test_data_version_sees_only_other_writers(void **state)
 	caller_from_thread(gettid(), getuid(), getgid(), &me);
 	assert_int_equal(store_open(dir, &st, &why), 0);
 	assert_int_equal(store_data_version(st, &v0), 0);
-	assert_int_equal(lock_acquire(st, "mine", &me, &policy, 0, &grant, NULL), 0);
+	assert_int_equal(lock_acquire(st, "mine", &me, &policy, 0, NULL, &grant, NULL), 0);
 	assert_int_equal(store_data_version(st, &v1), 0);
 	assert_int_equal(v0, v1);
 	outside = open_outside(dir);
@@ -349,6 +349,45 @@ static void test_data_version_sees_only_other_writers(void **state)
 	sqlite3_close(outside);
 	assert_int_equal(store_data_version(st, &v2), 0);
 	assert_true(v2 != v1);
+	store_close(st);
+	remove_tree(dir);
+}
+
+static void test_the_epoch_moves_with_other_writers_only(void **state)
+{
+	char *dir = make_temp_dir();
+	struct store *st;
+	enum store_refusal why;
+	struct caller me;
+	struct policy policy = {.timeout = 0, .tags = ""};
+	struct lock_grant grant;
+	struct lock_info info;
+	uint64_t e0, e1, e2;
+	sqlite3 *outside;
+
+	caller_from_thread(gettid(), getuid(), getgid(), &me);
+	assert_int_equal(store_open(dir, &st, &why), 0);
+	e0 = store_epoch(st);
+	assert_int_equal(store_epoch(st), e0);
+	assert_int_equal(lock_acquire(st, "mine", &me, &policy, 0, NULL, &grant, NULL), 0);
+	assert_int_equal(store_epoch_seen(st), e0); /* its own commit keeps the epoch */
+	assert_int_equal(store_epoch(st), e0);
+	assert_int_equal(lock_inspect(st, "mine", &info), 0);
+	lock_info_clear(&info);
+	assert_int_equal(store_epoch(st), e0); /* and so do reads */
+
+	outside = open_outside(dir);
+	sql_exec(outside, "DELETE FROM cache");
+	e1 = store_epoch(st);
+	assert_true(e1 != e0); /* another connection's commit: a new epoch */
+	assert_int_equal(store_epoch(st), e1);
+
+	/* Another connection commits right after this one: a new epoch again. */
+	assert_int_equal(lock_acquire(st, "again", &me, &policy, 0, NULL, &grant, NULL), 0);
+	sql_exec(outside, "UPDATE metadata SET value = value + 1 WHERE key = 'hits'");
+	e2 = store_epoch(st);
+	assert_true(e2 != e1);
+	sqlite3_close(outside);
 	store_close(st);
 	remove_tree(dir);
 }
@@ -377,8 +416,8 @@ static void write_everything(struct store *st)
 	b.tid = a.tid + 1;
 	root = a;
 	root.uid = 0;
-	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant, NULL), 0);
-	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, &grant, NULL), 0);
+	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, NULL, &grant, NULL), 0);
+	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, NULL, &grant, NULL), 0);
 	assert_int_equal(lock_set_tags(st, "job", &a, "x,y,z"), 0);
 	assert_int_equal(lock_set_ttl(st, "job", &a, true, 30), 0);
 	assert_int_equal(lock_unlink(st, "job", &a, NULL, &out), 0);
@@ -386,7 +425,7 @@ static void write_everything(struct store *st)
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
 	assert_int_equal(dir_make(st, "dir", &root), 0);
 	assert_int_equal(policy_dir_set(st, "dir", &a, POLICY_TAGS, "q", 1), -EPERM);
-	assert_int_equal(lock_acquire(st, "dir/other", &a, &tagged, 0, &grant, NULL), 0);
+	assert_int_equal(lock_acquire(st, "dir/other", &a, &tagged, 0, NULL, &grant, NULL), 0);
 	assert_int_equal(lock_unlink(st, "dir/other", &a, NULL, &out), 0);
 	assert_int_equal(lock_sweep_expired(st, clock_wall() + 3600), 1);
 }
@@ -469,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_generations_grow_across_reopen),
 		cmocka_unit_test(test_busy_database_returns_eagain),
 		cmocka_unit_test(test_data_version_sees_only_other_writers),
+		cmocka_unit_test(test_the_epoch_moves_with_other_writers_only),
 		cmocka_unit_test(test_killed_between_any_two_statements_leaves_no_half_lock),
 	};
 

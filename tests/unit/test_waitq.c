@@ -292,6 +292,63 @@ static void test_notes_are_per_thread_and_key(void **state)
 	assert_int_equal(waitq_recall(q, 0, "k", 1.0), 0);
 }
 
+/* What the waitq told about places in line: ticket and what. */
+static struct {
+	int64_t ticket;
+	enum waitq_place what;
+} places[16];
+static unsigned place_count;
+
+static void record_place(void *ctx, int64_t ticket, enum waitq_place what)
+{
+	assert_true(place_count < 16);
+	places[place_count].ticket = ticket;
+	places[place_count].what = what;
+	place_count++;
+}
+
+static void test_places_in_line_follow_their_requests(void **state)
+{
+	struct waitq *q = *state;
+	struct request *parked, *timed_out, *granted, *fresh;
+
+	place_count = 0;
+	waitq_on_place(q, record_place, NULL);
+	parked = waiting(q, "k", 1, INFINITY);
+	parked->ticket = 11;
+	timed_out = waiting(q, "k", 2, 5.0);
+	timed_out->ticket = 12;
+	granted = waiting(q, "k", 3, INFINITY);
+	granted->ticket = 13;
+
+	waitq_interrupt(q, parked->fuse, 1.0);
+	assert_int_equal(place_count, 1);
+	assert_int_equal(places[0].ticket, 11);
+	assert_int_equal(places[0].what, WAITQ_PLACE_PARKED);
+	fresh = new_request(1);
+	fresh->fuse = (fuse_req_t)(uintptr_t)0x7777;
+	assert_int_equal(waitq_resume(q, parked, fresh), 0);
+	request_free(fresh);
+	assert_false(waitq_registered(q, parked));
+	assert_int_equal(places[1].ticket, 11);
+	assert_int_equal(places[1].what, WAITQ_PLACE_RESUMED);
+
+	waitq_expire(q, 5.0); /* its request answered without the lock: the place goes */
+	assert_int_equal(places[2].ticket, 12);
+	assert_int_equal(places[2].what, WAITQ_PLACE_LEFT);
+
+	granted->ticket = 0; /* a grant gives its place up with the lock */
+	waitq_decide(q, granted, 0);
+	assert_int_equal(place_count, 3);
+
+	waitq_interrupt(q, parked->fuse, 6.0); /* parked again, then it lapses */
+	waitq_expire(q, 7.0);
+	assert_int_equal(place_count, 5);
+	assert_int_equal(places[3].what, WAITQ_PLACE_PARKED);
+	assert_int_equal(places[4].ticket, 11);
+	assert_int_equal(places[4].what, WAITQ_PLACE_LEFT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +371,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_notes_are_per_thread_and_key, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_places_in_line_follow_their_requests,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,72 @@
+/*
+ * instance.c — who this daemon is, and whether another one still runs.
+ */
+#include "instance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *instance_host(void)
+{
+	static char name[INSTANCE_HOST_MAX];
+
+	if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
+		snprintf(name, sizeof(name), "?");
+	return name;
+}
+
+/* Field 22 of /proc/<pid>/stat, or 0 when the process is gone. */
+static uint64_t start_time_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	if (!p)
+		return 0;
+	p += 2; /* field 3 */
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? strtoull(p, NULL, 10) : 0;
+}
+
+const struct instance *instance_self(void)
+{
+	static struct instance self;
+
+	if (!self.pid) {
+		snprintf(self.host, sizeof(self.host), "%s", instance_host());
+		self.start_time = start_time_of(getpid());
+		self.pid = (int32_t)getpid();
+	}
+	return &self;
+}
+
+bool instance_equal(const struct instance *a, const struct instance *b)
+{
+	return a->pid == b->pid && a->start_time == b->start_time && strcmp(a->host, b->host) == 0;
+}
+
+bool instance_alive(const struct instance *in)
+{
+	if (strcmp(in->host, instance_host()) != 0)
+		return true;
+	if (instance_equal(in, instance_self()))
+		return true;
+	return in->pid > 0 && start_time_of(in->pid) == in->start_time && in->start_time;
+}
