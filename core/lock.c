@@ -10,7 +10,7 @@
  * waiter in the same transaction, or an outside client (Python polling every
  * millisecond) slips in between and the queue's order means nothing.
  */
-#include "lock.h"
+#include "lock_int.h"
 #include "instance.h"
 #include "name.h"
 #include "pickle.h"
@@ -22,20 +22,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-enum row_class {
-	ROW_ABSENT, /* no row */
-	ROW_FREE,   /* expired (any value), or an RLock with count <= 0 */
-	ROW_HELD,   /* a live lock */
-	ROW_OTHER,  /* live data that is not a lock */
-};
-
-struct lock_row {
-	enum row_class class;
-	struct store_row row;
-	char owner[LOCK_OWNER_MAX];
-	int64_t count;
-};
 
 /* Classify a row's value: SyncLock (NULL), RLock (owner, n), or other. */
 static enum row_class classify(const struct store_row *row, double now, char *owner,
@@ -67,7 +53,7 @@ static enum row_class classify(const struct store_row *row, double now, char *ow
 }
 
 /* Read and classify key's row; with text non-NULL, its tags and note too (store_text_clear). */
-static int load(struct store *st, const char *key, double now, struct lock_row *lr,
+int lock_load_row(struct store *st, const char *key, double now, struct lock_row *lr,
 		struct store_text *text)
 {
 	int rc = store_get_row(st, key, &lr->row, text);
@@ -104,18 +90,18 @@ static bool permitted(bool has_holder, const struct store_holder *holder,
 	return who->uid == (has_holder ? holder->uid : geteuid());
 }
 
-static bool row_owned_by(const struct lock_row *lr, const struct caller *who)
+bool lock_row_owned_by(const struct lock_row *lr, const struct caller *who)
 {
 	return owner_matches(lr->owner, lr->row.has_holder, &lr->row.holder, who);
 }
 
-static bool row_permits(const struct lock_row *lr, const struct caller *who)
+bool lock_row_permits(const struct lock_row *lr, const struct caller *who)
 {
-	return row_owned_by(lr, who) || permitted(lr->row.has_holder, &lr->row.holder, who);
+	return lock_row_owned_by(lr, who) || permitted(lr->row.has_holder, &lr->row.holder, who);
 }
 
 /* End a write transaction: commit after success, roll back after rc < 0. */
-static int end_write(struct store *st, int rc)
+int lock_end_write(struct store *st, int rc)
 {
 	if (rc < 0) {
 		store_rollback(st);
@@ -128,11 +114,11 @@ static int end_write(struct store *st, int rc)
  * Write a fresh (owner, 1) lock for who over row id (0: a new row), with the
  * TTL and tags in force in its directory.  Fills grant, and info when given.
  */
-static int write_fresh_lock(struct store *st, const char *key, int64_t id, const struct caller *who,
-		const struct policy *defaults, double now, struct lock_grant *grant,
-		struct lock_info *info)
+int lock_write_fresh(struct store *st, const char *key, int64_t id, const struct caller *who,
+		     const struct lock_hold *hold, const struct policy *defaults, double now,
+		     struct lock_grant *grant, struct lock_info *info)
 {
-	char owner[CALLER_OWNER_MAX], dir[KEY_MAX_BYTES + 1];
+	char owner[LOCK_OWNER_MAX], dir[KEY_MAX_BYTES + 1];
 	struct store_holder holder = {0};
 	struct policy policy;
 	struct store_lock lock = {.owner = owner, .count = 1, .store_time = now, .holder = &holder};
@@ -145,7 +131,10 @@ static int write_fresh_lock(struct store *st, const char *key, int64_t id, const
 	lock.expires = policy.has_ttl;
 	lock.expire_time = policy.has_ttl ? now + policy.ttl : 0;
 	lock.tags = policy.tags;
-	caller_owner(who, owner, sizeof(owner));
+	if (hold)
+		lock_bound_owner(hold, who, owner, sizeof(owner));
+	else
+		caller_owner(who, owner, sizeof(owner));
 	rc = store_next_generation(st, &grant->generation);
 	if (rc < 0)
 		goto out;
@@ -162,6 +151,8 @@ static int write_fresh_lock(struct store *st, const char *key, int64_t id, const
 	snprintf(holder.comm, sizeof(holder.comm), "%s", who->comm);
 	snprintf(holder.host, sizeof(holder.host), "%s", instance_host());
 	rc = store_put_lock(st, key, id, &lock);
+	if (rc >= 0 && hold)
+		rc = lock_add_hold(st, rc, hold, who, true);
 	if (rc >= 0 && info) {
 		memset(info, 0, sizeof(*info));
 		snprintf(info->owner, sizeof(info->owner), "%s", owner);
@@ -172,6 +163,8 @@ static int write_fresh_lock(struct store *st, const char *key, int64_t id, const
 		info->expires = lock.expires;
 		info->expire_time = lock.expire_time;
 		info->tags = policy.tags;
+		info->binding = hold ? hold->binding : STORE_BOUND_NONE;
+		info->shared = hold && hold->shared;
 		policy.tags = NULL;
 	}
 out:
@@ -205,7 +198,7 @@ static int find_oldest(void *ctx, const struct store_waiter *w)
  * The oldest place in key's line whose daemon still runs (0: none), in a
  * write transaction; places of daemons that are gone are given up on the way.
  */
-static int oldest_in_line(struct store *st, const char *key, int64_t *oldest)
+int lock_oldest_in_line(struct store *st, const char *key, int64_t *oldest)
 {
 	struct line_walk walk = {.st = st};
 	int rc = store_waiters_of(st, key, find_oldest, &walk);
@@ -222,10 +215,10 @@ static int oldest_in_line(struct store *st, const char *key, int64_t *oldest)
 }
 
 /* May ticket take key's free lock?  0, -EBUSY (an older place waits), or -errno. */
-static int may_take(struct store *st, const char *key, const struct lock_ticket *ticket)
+int lock_may_take(struct store *st, const char *key, const struct lock_ticket *ticket)
 {
 	int64_t oldest;
-	int rc = oldest_in_line(st, key, &oldest);
+	int rc = lock_oldest_in_line(st, key, &oldest);
 
 	if (rc < 0)
 		return rc;
@@ -248,9 +241,9 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		memset(info, 0, sizeof(*info));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr, info ? &text : NULL);
+	rc = lock_load_row(st, key, now, &lr, info ? &text : NULL);
 	if (rc < 0)
-		return end_write(st, rc);
+		return lock_end_write(st, rc);
 	switch (lr.class) {
 	case ROW_OTHER:
 		rc = -EEXIST;
@@ -260,7 +253,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			rc = -EEXIST;
 			break;
 		}
-		if (!row_owned_by(&lr, who)) {
+		if (!lock_row_owned_by(&lr, who)) {
 			rc = -EBUSY;
 			break;
 		}
@@ -290,10 +283,10 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 			rc = -EBUSY;
 			break;
 		}
-		rc = may_take(st, key, ticket);
+		rc = lock_may_take(st, key, ticket);
 		if (rc == 0)
-			rc = write_fresh_lock(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who,
-					      defaults, now, grant, info);
+			rc = lock_write_fresh(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who,
+					      NULL, defaults, now, grant, info);
 		if (rc == 0 && ticket && ticket->id)
 			rc = store_waiter_delete(st, ticket->id);
 		if (rc == 0 && ticket)
@@ -304,19 +297,19 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 	if (rc == -EBUSY && ticket && ticket->take && !ticket->id) {
 		/* In line: the place is written, the answer stays "busy". */
 		rc = store_waiter_add(st, key, ticket->instance, &ticket->id);
-		rc = end_write(st, rc);
+		rc = lock_end_write(st, rc);
 		if (rc < 0 && info)
 			lock_info_clear(info);
 		return rc < 0 ? rc : -EBUSY;
 	}
-	rc = end_write(st, rc);
+	rc = lock_end_write(st, rc);
 	if (rc < 0 && info)
 		lock_info_clear(info);
 	return rc;
 }
 
 /* The lock goes: to next when given, else the row is deleted. */
-static int let_go(struct store *st, const char *key, const struct lock_row *lr,
+int lock_let_go(struct store *st, const char *key, const struct lock_row *lr,
 		  const struct lock_successor *next, double now, struct lock_outcome *outcome)
 {
 	int64_t oldest = 0;
@@ -324,13 +317,13 @@ static int let_go(struct store *st, const char *key, const struct lock_row *lr,
 
 	if (next) {
 		/* The successor only when no older place waits (through another mount). */
-		rc = oldest_in_line(st, key, &oldest);
+		rc = lock_oldest_in_line(st, key, &oldest);
 		if (rc < 0)
 			return rc;
 	}
 	if (next && (!oldest || oldest == next->ticket)) {
 		outcome->kind = LOCK_HANDED_OVER;
-		rc = write_fresh_lock(st, key, lr->row.id, next->who, next->defaults, now,
+		rc = lock_write_fresh(st, key, lr->row.id, next->who, next->hold, next->defaults, now,
 				      &outcome->successor, NULL);
 		if (rc == 0 && next->ticket)
 			rc = store_waiter_delete(st, next->ticket);
@@ -348,7 +341,7 @@ int lock_leave_line(struct store *st, const int64_t *tickets, size_t count)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < count; i++)
 		rc = store_waiter_delete(st, tickets[i]);
-	return end_write(st, rc);
+	return lock_end_write(st, rc);
 }
 
 int lock_park_place(struct store *st, int64_t ticket, bool parked)
@@ -357,7 +350,7 @@ int lock_park_place(struct store *st, int64_t ticket, bool parked)
 
 	if (rc < 0)
 		return rc;
-	return end_write(st, store_waiter_park(st, ticket, parked));
+	return lock_end_write(st, store_waiter_park(st, ticket, parked));
 }
 
 int lock_leave_line_all(struct store *st, const struct instance *instance)
@@ -366,7 +359,7 @@ int lock_leave_line_all(struct store *st, const struct instance *instance)
 
 	if (rc < 0)
 		return rc;
-	return end_write(st, store_waiters_delete_instance(st, instance));
+	return lock_end_write(st, store_waiters_delete_instance(st, instance));
 }
 
 int lock_unlink(struct store *st, const char *key, const struct caller *who,
@@ -379,21 +372,21 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 	memset(outcome, 0, sizeof(*outcome));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr, NULL);
+	rc = lock_load_row(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return end_write(st, rc);
+		return lock_end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return end_write(st, -ENOENT);
+		return lock_end_write(st, -ENOENT);
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
-	if (row_owned_by(&lr, who) && lr.count > 1) {
+	if (lock_row_owned_by(&lr, who) && lr.count > 1) {
 		outcome->kind = LOCK_DECREMENTED;
-		return end_write(st, store_set_count(st, lr.row.id, lr.owner, lr.count - 1));
+		return lock_end_write(st, store_set_count(st, lr.row.id, lr.owner, lr.count - 1));
 	}
-	if (!row_permits(&lr, who))
-		return end_write(st, -EPERM);
-	outcome->broken = !row_owned_by(&lr, who);
-	return end_write(st, let_go(st, key, &lr, next, now, outcome));
+	if (!lock_row_permits(&lr, who))
+		return lock_end_write(st, -EPERM);
+	outcome->broken = !lock_row_owned_by(&lr, who);
+	return lock_end_write(st, lock_let_go(st, key, &lr, next, now, outcome));
 }
 
 int lock_release_generation(struct store *st, const char *key, const struct caller *who,
@@ -407,19 +400,19 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 	memset(outcome, 0, sizeof(*outcome));
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr, NULL);
+	rc = lock_load_row(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return end_write(st, rc);
+		return lock_end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return end_write(st, -ENOENT);
-	if (!row_permits(&lr, who))
-		return end_write(st, -EPERM);
+		return lock_end_write(st, -ENOENT);
+	if (!lock_row_permits(&lr, who))
+		return lock_end_write(st, -EPERM);
 	if (!lr.row.has_holder || lr.row.holder.generation != generation)
-		return end_write(st, -ESTALE);
+		return lock_end_write(st, -ESTALE);
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
-	outcome->broken = !row_owned_by(&lr, who);
-	return end_write(st, let_go(st, key, &lr, next, now, outcome));
+	outcome->broken = !lock_row_owned_by(&lr, who);
+	return lock_end_write(st, lock_let_go(st, key, &lr, next, now, outcome));
 }
 
 /* Set a held lock's expiry, if who may. */
@@ -432,12 +425,12 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 
 	/* A renewal that changes nothing (no TTL, no expiry) needs no write. */
 	if (!expires) {
-		rc = load(st, key, now, &lr, NULL);
+		rc = lock_load_row(st, key, now, &lr, NULL);
 		if (rc < 0)
 			return rc;
 		if (lr.class != ROW_HELD)
 			return -ENOENT;
-		if (!row_permits(&lr, who))
+		if (!lock_row_permits(&lr, who))
 			return -EPERM;
 		if (!lr.row.expires)
 			return 0;
@@ -445,14 +438,14 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, now, &lr, NULL);
+	rc = lock_load_row(st, key, now, &lr, NULL);
 	if (rc < 0)
-		return end_write(st, rc);
+		return lock_end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return end_write(st, -ENOENT);
-	if (!row_permits(&lr, who))
-		return end_write(st, -EPERM);
-	return end_write(st, store_set_expiry(st, lr.row.id, expires, now + seconds));
+		return lock_end_write(st, -ENOENT);
+	if (!lock_row_permits(&lr, who))
+		return lock_end_write(st, -EPERM);
+	return lock_end_write(st, store_set_expiry(st, lr.row.id, expires, now + seconds));
 }
 
 int lock_renew(struct store *st, const char *key, const struct caller *who,
@@ -486,14 +479,14 @@ int lock_set_tags(struct store *st, const char *key, const struct caller *who, c
 
 	if (rc < 0)
 		return rc;
-	rc = load(st, key, clock_wall(), &lr, NULL);
+	rc = lock_load_row(st, key, clock_wall(), &lr, NULL);
 	if (rc < 0)
-		return end_write(st, rc);
+		return lock_end_write(st, rc);
 	if (lr.class != ROW_HELD)
-		return end_write(st, -ENOENT);
-	if (!row_permits(&lr, who))
-		return end_write(st, -EPERM);
-	return end_write(st, store_set_tags(st, lr.row.id, tags));
+		return lock_end_write(st, -ENOENT);
+	if (!lock_row_permits(&lr, who))
+		return lock_end_write(st, -EPERM);
+	return lock_end_write(st, store_set_tags(st, lr.row.id, tags));
 }
 
 int lock_inspect(struct store *st, const char *key, struct lock_info *info)
@@ -503,7 +496,7 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = load(st, key, clock_wall(), &lr, &text);
+	rc = lock_load_row(st, key, clock_wall(), &lr, &text);
 	if (rc < 0)
 		return rc;
 	if (lr.class != ROW_HELD) {
@@ -520,7 +513,10 @@ int lock_inspect(struct store *st, const char *key, struct lock_info *info)
 	info->tags = text.tags;
 	info->note = text.note;
 	info->note_len = text.note_len;
-	return 0;
+	rc = lock_binding_of(st, &lr, &info->binding, &info->shared);
+	if (rc < 0)
+		lock_info_clear(info);
+	return rc;
 }
 
 void lock_info_clear(struct lock_info *info)
@@ -535,7 +531,7 @@ void lock_info_clear(struct lock_info *info)
 /* Load key's note in a write transaction: the lock must be held and made by lockfs. */
 static int load_note(struct store *st, const char *key, struct lock_row *lr, struct store_text *text)
 {
-	int rc = load(st, key, clock_wall(), lr, text);
+	int rc = lock_load_row(st, key, clock_wall(), lr, text);
 
 	if (rc < 0)
 		return rc;
@@ -576,7 +572,7 @@ int lock_write_note(struct store *st, const char *key, int64_t generation, uint6
 		rc = store_set_note(st, lr.row.id, note, end > text.note_len ? end : text.note_len);
 	}
 	store_text_clear(&text);
-	return end_write(st, rc < 0 ? rc : 0);
+	return lock_end_write(st, rc < 0 ? rc : 0);
 }
 
 int lock_cut_note(struct store *st, const char *key, const struct caller *who, uint64_t size)
@@ -592,7 +588,7 @@ int lock_cut_note(struct store *st, const char *key, const struct caller *who, u
 	if (rc < 0)
 		return rc;
 	rc = load_note(st, key, &lr, &text);
-	if (rc == -EPERM || (rc == 0 && !row_permits(&lr, who)))
+	if (rc == -EPERM || (rc == 0 && !lock_row_permits(&lr, who)))
 		rc = 1; /* not its note to cut: accepted, no effect */
 	if (rc == 0 && (size_t)size != text.note_len) {
 		memset(note, 0, sizeof(note));
@@ -601,206 +597,7 @@ int lock_cut_note(struct store *st, const char *key, const struct caller *who, u
 		rc = store_set_note(st, lr.row.id, note, (size_t)size);
 	}
 	store_text_clear(&text);
-	return end_write(st, rc < 0 ? rc : 0);
-}
-
-/*
- * The status text is built by hand, not with snprintf: its length is the
- * lock file's size, asked for by every LOOKUP and GETATTR.
- */
-struct text {
-	char *buf;  /* NULL when only the length is wanted */
-	size_t cap; /* bytes at buf, the NUL included */
-	size_t len; /* the full length so far, even past cap */
-};
-
-static void put(struct text *t, const char *s, size_t n)
-{
-	if (t->len + 1 < t->cap) {
-		size_t room = t->cap - 1 - t->len;
-
-		memcpy(t->buf + t->len, s, n < room ? n : room);
-	}
-	t->len += n;
-	if (t->cap)
-		t->buf[t->len < t->cap ? t->len : t->cap - 1] = '\0';
-}
-
-static void put_str(struct text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
-
-static void put_u64(struct text *t, uint64_t v)
-{
-	char digits[20];
-	size_t n = sizeof(digits);
-
-	do
-		digits[--n] = (char)('0' + v % 10);
-	while ((v /= 10));
-	put(t, digits + n, sizeof(digits) - n);
-}
-
-static void put_i64(struct text *t, int64_t v)
-{
-	if (v < 0) {
-		put(t, "-", 1);
-		put_u64(t, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(t, (uint64_t)v);
-	}
-}
-
-/* v with exactly width digits (zero-padded). */
-static void put_padded(struct text *t, unsigned v, unsigned width)
-{
-	char digits[10];
-
-	for (unsigned i = width; i-- > 0; v /= 10)
-		digits[i] = (char)('0' + v % 10);
-	put(t, digits, width);
-}
-
-/* ISO 8601 UTC with milliseconds: 2026-11-26T02:56:17.969Z. */
-static void put_iso(struct text *t, double when)
-{
-	time_t secs = (time_t)when;
-	unsigned millis = (unsigned)((when - (double)secs) * 1000.0) % 1000;
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	put_padded(t, (unsigned)(tm.tm_year + 1900), 4);
-	put(t, "-", 1);
-	put_padded(t, (unsigned)tm.tm_mon + 1, 2);
-	put(t, "-", 1);
-	put_padded(t, (unsigned)tm.tm_mday, 2);
-	put(t, "T", 1);
-	put_padded(t, (unsigned)tm.tm_hour, 2);
-	put(t, ":", 1);
-	put_padded(t, (unsigned)tm.tm_min, 2);
-	put(t, ":", 1);
-	put_padded(t, (unsigned)tm.tm_sec, 2);
-	put(t, ".", 1);
-	put_padded(t, millis, 3);
-	put(t, "Z", 1);
-}
-
-/* Length of the UTF-8 sequence a lead byte starts (0: not a lead byte). */
-static size_t utf8_length(uint8_t lead)
-{
-	return lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3
-				: (lead & 0xf8) == 0xf0 ? 4 : 0;
-}
-
-static void put_hex_byte(struct text *t, uint8_t c)
-{
-	static const char hex[] = "0123456789abcdef";
-	char out[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-
-	put(t, out, sizeof(out));
-}
-
-/*
- * Text safe to parse line by line: a backslash is "\\", a newline "\n",
- * every other control character (C0, DEL, C1) and every byte that is not
- * part of valid UTF-8 "\xHH".  No name or note can forge a status line.
- */
-static void put_escaped(struct text *t, const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = utf8_length(s[i]);
-
-		if (s[i] == '\\') {
-			put(t, "\\\\", 2);
-		} else if (s[i] == '\n') {
-			put(t, "\\n", 2);
-		} else if (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) {
-			put_hex_byte(t, s[i]);
-		} else if (n == 0 || n > len - i || !name_utf8_valid((const char *)s + i, n) ||
-			   (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)) {
-			put_hex_byte(t, s[i]); /* not UTF-8, or a C1 control: byte by byte */
-			n = 1;
-		} else {
-			put(t, (const char *)s + i, n);
-		}
-		i += n ? n : 1;
-	}
-}
-
-/* One "name: value\n" line; the value written by the caller between. */
-static void line_start(struct text *t, const char *name)
-{
-	put_str(t, name);
-	put(t, ": ", 2);
-}
-
-static void line_end(struct text *t)
-{
-	put(t, "\n", 1);
-}
-
-static void line_str(struct text *t, const char *name, const char *value)
-{
-	line_start(t, name);
-	put_str(t, value);
-	line_end(t);
-}
-
-static void line_int(struct text *t, const char *name, int64_t value)
-{
-	line_start(t, name);
-	put_i64(t, value);
-	line_end(t);
-}
-
-static void line_time(struct text *t, const char *name, double when)
-{
-	line_start(t, name);
-	put_iso(t, when);
-	line_end(t);
-}
-
-int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
-		       char *buf, size_t cap)
-{
-	struct text t = {.buf = cap ? buf : NULL, .cap = cap};
-
-	if (cap)
-		buf[0] = '\0';
-	line_start(&t, "key");
-	put_escaped(&t, (const uint8_t *)key, strlen(key));
-	line_end(&t);
-	if (info->owner[0])
-		line_str(&t, "owner", info->owner);
-	line_int(&t, "count", info->count);
-	if (info->made_by_lockfs)
-		line_int(&t, "generation", info->holder.generation);
-	line_time(&t, "acquired", info->acquired);
-	if (info->expires)
-		line_time(&t, "expires", info->expire_time);
-	if (info->tags && info->tags[0])
-		line_str(&t, "tags", info->tags);
-	if (waiters)
-		line_int(&t, "waiters", waiters);
-	if (info->made_by_lockfs) {
-		line_int(&t, "uid", info->holder.uid);
-		line_int(&t, "pid", info->holder.pid);
-		line_str(&t, "comm", info->holder.comm);
-		line_str(&t, "host", info->holder.host);
-	}
-	if (info->note_len) {
-		size_t len = info->note_len;
-
-		if (info->note[len - 1] == '\n')
-			len--; /* echo's newline ends the line, not the note */
-		line_start(&t, "note");
-		put_escaped(&t, info->note, len);
-		line_end(&t);
-	}
-	return (int)t.len;
+	return lock_end_write(st, rc < 0 ? rc : 0);
 }
 
 /* Collect ids of expired lock rows, then delete them. */
@@ -855,7 +652,7 @@ int lock_sweep_expired(struct store *st, double now)
 	for (size_t i = 0; rc == 0 && i < list.len; i++)
 		rc = store_delete_row(st, list.ids[i]);
 	free(list.ids);
-	rc = end_write(st, rc);
+	rc = lock_end_write(st, rc);
 	return rc < 0 ? rc : (int)list.len;
 }
 

@@ -38,6 +38,21 @@ struct lock_info {
 	char *tags; /* sorted, comma-separated, "" for none; see lock_info_clear */
 	uint8_t *note; /* what the holder wrote (NULL: nothing); see lock_info_clear */
 	size_t note_len;
+	enum store_binding binding; /* bound to an open file (SPEC §5), or STORE_BOUND_NONE */
+	bool shared;                /* held shared: count is the number of holders */
+	bool free;                  /* a free name shown because a handle is open on it */
+};
+
+/*
+ * A bound hold (SPEC §5): a lock held for an open file description or a
+ * process, not a thread, released when that closes.  Several shared holds
+ * hold one lock together; an exclusive one holds it alone.
+ */
+struct lock_hold {
+	enum store_binding binding;
+	bool shared;
+	uint64_t owner;                  /* the kernel's lock owner, or the description's id */
+	const struct instance *instance; /* the daemon that answers for it */
 };
 
 /* What an acquisition got. */
@@ -53,6 +68,7 @@ struct lock_grant {
 /* A waiter to hand a released lock to, in the same transaction. */
 struct lock_successor {
 	const struct caller *who;
+	const struct lock_hold *hold;  /* a bound hold, or NULL */
 	const struct policy *defaults; /* the mount's; directories may override */
 	int64_t ticket;                /* its place in line (lock_ticket), 0 for none */
 };
@@ -108,6 +124,50 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
  */
 int lock_leave_line(struct store *st, const int64_t *tickets, size_t count);
 int lock_leave_line_all(struct store *st, const struct instance *instance);
+
+/*
+ * Bound holds (SPEC §5, bound.c).  Returns as above; -EBUSY while the lock
+ * is held against hold (a place in line taken when ticket->take).
+ *
+ * lock_acquire_bound: acquire key for hold of who: a free lock becomes
+ *   bound to it; a shared hold joins shared ones when no older place
+ *   waits; a hold of the same owner asks again: the same mode changes
+ *   nothing, exclusive becomes shared at once, shared becomes exclusive
+ *   only alone.
+ * lock_bind: the lock an open acquired (its generation) becomes bound to
+ *   hold, count unchanged (one holder when shared); -ESTALE when key is no
+ *   longer that acquisition, -EBUSY when bound already.
+ * lock_unbind: give up the holds of (instance, owner) whose binding is in
+ *   the mask `bindings` (bits 1 << binding); the lock goes (to next) when
+ *   no hold is left; -ENOENT when there was none.
+ * lock_flush: a process closed a descriptor of key (its owner, pid): its
+ *   POSIX holds go (the POSIX rule); holds it took with another owner
+ *   survive and are OFD locks.
+ * lock_conflict: 1 and who when key is held against hold (F_GETLK), 0 when
+ *   not.
+ * lock_release_dead: give up the holds of daemon instances that are gone;
+ *   released is told each key whose lock went.  Returns how many keys.
+ */
+struct lock_conflict {
+	bool shared;
+	int32_t pid; /* 0 when unknown */
+};
+typedef void (*lock_released_fn)(void *ctx, const char *key);
+
+int lock_acquire_bound(struct store *st, const char *key, const struct caller *who,
+		       const struct policy *defaults, const struct lock_hold *hold,
+		       struct lock_ticket *ticket, struct lock_grant *grant);
+int lock_bind(struct store *st, const char *key, int64_t generation, const struct caller *who,
+	      const struct lock_hold *hold);
+int lock_unbind(struct store *st, const char *key, const struct instance *instance,
+		uint64_t owner, unsigned bindings, const struct lock_successor *next,
+		struct lock_outcome *outcome);
+int lock_flush(struct store *st, const char *key, const struct instance *instance,
+	       uint64_t owner, int32_t pid, const struct lock_successor *next,
+	       struct lock_outcome *outcome);
+int lock_conflict(struct store *st, const char *key, const struct lock_hold *hold,
+		  struct lock_conflict *conflict);
+int lock_release_dead(struct store *st, lock_released_fn released, void *ctx);
 
 /*
  * Park a place (its request was interrupted and may come back within a

@@ -41,6 +41,16 @@ static const char *const sql_text[SQL_COUNT] = {
 			     "FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
 			     "WHERE c.key = ?1 AND c.raw = 0",
 	[SQL_SET_NOTE] = "UPDATE lockfs_holder SET note = ?2 WHERE cache_id = ?1",
+	[SQL_HOLD_ADD] = "INSERT INTO lockfs_hold (cache_id, binding, shared, owner, host, daemon_pid, "
+			 "daemon_start, pid, uid, gid, comm) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[SQL_HOLDS_OF] = "SELECT id, binding, shared, owner, host, daemon_pid, daemon_start, pid, uid, "
+			 "gid, comm FROM lockfs_hold WHERE cache_id = ?1 ORDER BY id",
+	[SQL_HOLD_DELETE] = "DELETE FROM lockfs_hold WHERE id = ?1",
+	[SQL_HOLDS_CLEAR] = "DELETE FROM lockfs_hold WHERE cache_id = ?1",
+	[SQL_HOLD_SET] = "UPDATE lockfs_hold SET binding = ?2, shared = ?3 WHERE id = ?1",
+	[SQL_HOLD_INSTANCES] = "SELECT DISTINCT c.key, h.host, h.daemon_pid, h.daemon_start "
+			       "FROM lockfs_hold h JOIN cache c ON c.id = h.cache_id",
 	[SQL_WAITER_ADD] = "INSERT INTO lockfs_waiter (key, host, pid, start_time) "
 			   "VALUES (?1, ?2, ?3, ?4)",
 	[SQL_WAITER_DELETE] = "DELETE FROM lockfs_waiter WHERE id = ?1",
@@ -886,4 +896,146 @@ int store_waiters_delete_instance(struct store *st, const struct instance *in)
 		return store_errno(sqlite3_errcode(st->db));
 	bind_instance(s, 1, in);
 	return run_statement(st, s);
+}
+
+/* --- bound holds ---------------------------------------------------------- */
+
+static const char *const binding_names[] = {
+	[STORE_BOUND_FLOCK] = "flock",
+	[STORE_BOUND_POSIX] = "posix",
+	[STORE_BOUND_OFD] = "ofd",
+	[STORE_BOUND_OPEN] = "open",
+};
+
+const char *store_binding_name(enum store_binding binding)
+{
+	return binding > 0 && binding < sizeof(binding_names) / sizeof(binding_names[0])
+		       ? binding_names[binding]
+		       : "?";
+}
+
+static enum store_binding binding_of(const unsigned char *name)
+{
+	for (unsigned i = 1; name && i < sizeof(binding_names) / sizeof(binding_names[0]); i++)
+		if (strcmp((const char *)name, binding_names[i]) == 0)
+			return (enum store_binding)i;
+	return STORE_BOUND_NONE;
+}
+
+int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_ADD);
+	int rc;
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, cache_id);
+	sqlite3_bind_text(s, 2, store_binding_name(h->binding), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, h->shared);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)h->owner);
+	bind_instance(s, 5, &h->instance);
+	sqlite3_bind_int(s, 8, h->pid);
+	sqlite3_bind_int64(s, 9, h->uid);
+	sqlite3_bind_int64(s, 10, h->gid);
+	sqlite3_bind_text(s, 11, h->comm, -1, SQLITE_TRANSIENT);
+	rc = run_statement(st, s);
+	if (rc == 0 && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLDS_OF);
+	struct store_hold h;
+	int rc, stop = 0;
+
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, cache_id);
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.id = sqlite3_column_int64(s, 0);
+		h.binding = binding_of(sqlite3_column_text(s, 1));
+		h.shared = sqlite3_column_int(s, 2) != 0;
+		h.owner = (uint64_t)sqlite3_column_int64(s, 3);
+		copy_text(h.instance.host, sizeof(h.instance.host), sqlite3_column_text(s, 4));
+		h.instance.pid = sqlite3_column_int(s, 5);
+		h.instance.start_time = (uint64_t)sqlite3_column_int64(s, 6);
+		h.pid = sqlite3_column_int(s, 7);
+		h.uid = (uint32_t)sqlite3_column_int64(s, 8);
+		h.gid = (uint32_t)sqlite3_column_int64(s, 9);
+		copy_text(h.comm, sizeof(h.comm), sqlite3_column_text(s, 10));
+		stop = fn(ctx, &h);
+	}
+	reset_statement(s);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int store_hold_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_DELETE);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, id);
+	return run_statement(st, s);
+}
+
+int store_holds_clear(struct store *st, int64_t cache_id)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLDS_CLEAR);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, cache_id);
+	return run_statement(st, s);
+}
+
+int store_hold_set(struct store *st, int64_t id, enum store_binding binding, bool shared)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_SET);
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, store_binding_name(binding), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, shared);
+	return run_statement(st, s);
+}
+
+int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_INSTANCES);
+	char key[KEY_MAX_BYTES + 1];
+	struct instance in;
+	int rc, stop = 0;
+
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const uint8_t *pickled = sqlite3_column_blob(s, 0);
+		struct pickle_value v;
+
+		if (!pickled || pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
+		    v.kind != PICKLE_STR || v.text_len > KEY_MAX_BYTES)
+			continue;
+		memcpy(key, v.text, v.text_len);
+		key[v.text_len] = '\0';
+		memset(&in, 0, sizeof(in));
+		copy_text(in.host, sizeof(in.host), sqlite3_column_text(s, 1));
+		in.pid = sqlite3_column_int(s, 2);
+		in.start_time = (uint64_t)sqlite3_column_int64(s, 3);
+		stop = fn(ctx, key, &in);
+	}
+	reset_statement(s);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

@@ -252,4 +252,44 @@ int store_waiters_delete_instance(struct store *st, const struct instance *in);
 typedef int (*store_waiter_fn)(void *ctx, const struct store_waiter *w);
 int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx);
 
+/*
+ * lockfs_hold: the bound holds of a lock (SPEC §5), each bound to an open
+ * file description or a process of a client, and answered for by one
+ * daemon instance.  Rows go with their cache row (ON DELETE CASCADE).
+ * Writes only in a write transaction.
+ */
+enum store_binding {
+	STORE_BOUND_NONE = 0,
+	STORE_BOUND_FLOCK, /* flock(2): the open file description */
+	STORE_BOUND_POSIX, /* fcntl/lockf record lock: the process */
+	STORE_BOUND_OFD,   /* open file description record lock */
+	STORE_BOUND_OPEN,  /* an open in a "bound" directory: the description */
+};
+
+struct store_hold {
+	int64_t id;
+	enum store_binding binding;
+	bool shared;
+	uint64_t owner; /* the kernel's lock owner, or the description's id */
+	struct instance instance;
+	int32_t pid; /* the process that took it */
+	uint32_t uid, gid;
+	char comm[STORE_TEXT_MAX];
+};
+
+const char *store_binding_name(enum store_binding binding);
+
+int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id);
+int store_hold_delete(struct store *st, int64_t id);
+int store_holds_clear(struct store *st, int64_t cache_id);
+int store_hold_set(struct store *st, int64_t id, enum store_binding binding, bool shared);
+
+/* Call fn for row cache_id's holds, oldest first; non-zero stops and is returned. */
+typedef int (*store_hold_fn)(void *ctx, const struct store_hold *h);
+int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx);
+
+/* Call fn for each (key, instance) that has bound holds; non-zero stops and is returned. */
+typedef int (*store_hold_instance_fn)(void *ctx, const char *key, const struct instance *in);
+int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx);
+
 #endif

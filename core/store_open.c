@@ -485,7 +485,7 @@ static int has_column(sqlite3 *db, const char *table, const char *column)
 static int add_lockfs_tables(sqlite3 *db)
 {
 	static const char *const tables[] = {"lockfs_holder", "lockfs_dir", "lockfs_waiter",
-					     "lockfs_generation"};
+					     "lockfs_hold", "lockfs_generation"};
 	enum store_refusal ignored;
 	bool missing = false;
 	int rc;

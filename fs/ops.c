@@ -544,6 +544,7 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 {
 	struct request *head = waitq_head(&fs->waitq, key);
 
+	memset(next, 0, sizeof(*next));
 	if (head) {
 		next->who = &head->who;
 		next->defaults = &fs->opts.defaults;
