@@ -65,6 +65,28 @@ int policy_parse_ttl(const char *text, size_t len, bool *has_ttl, double *second
 	return 0;
 }
 
+static const char *const open_names[] = {
+	[POLICY_OPEN_ACQUIRE] = "acquire",
+	[POLICY_OPEN_BOUND] = "bound",
+	[POLICY_OPEN_NONE] = "none",
+};
+
+int policy_parse_open(const char *text, size_t len, enum policy_open *mode)
+{
+	for (unsigned i = 0; i < sizeof(open_names) / sizeof(open_names[0]); i++) {
+		if (strlen(open_names[i]) == len && memcmp(text, open_names[i], len) == 0) {
+			*mode = (enum policy_open)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *policy_open_name(enum policy_open mode)
+{
+	return mode < sizeof(open_names) / sizeof(open_names[0]) ? open_names[mode] : "?";
+}
+
 static int compare_strings(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -177,7 +199,7 @@ static void parent_of(char *dir)
 int policy_resolve(struct store *st, const char *dir, const struct policy *defaults,
 		   struct policy *out)
 {
-	bool have_timeout = false, have_ttl = false, have_tags = false;
+	bool have_timeout = false, have_ttl = false, have_tags = false, have_open = false;
 	char path[KEY_MAX_BYTES + 1];
 	int rc;
 
@@ -200,6 +222,9 @@ int policy_resolve(struct store *st, const char *dir, const struct policy *defau
 			if (!have_ttl && row.ttl[0])
 				have_ttl = policy_parse_ttl(row.ttl, strlen(row.ttl),
 							    &out->has_ttl, &out->ttl) == 0;
+			if (!have_open && row.open[0])
+				have_open = policy_parse_open(row.open, strlen(row.open),
+							      &out->open) == 0;
 			if (!have_tags && row.tags) {
 				free(out->tags);
 				out->tags = row.tags;
@@ -208,7 +233,7 @@ int policy_resolve(struct store *st, const char *dir, const struct policy *defau
 			}
 			store_dir_clear(&row);
 		}
-		if (!path[0] || (have_timeout && have_ttl && have_tags))
+		if (!path[0] || (have_timeout && have_ttl && have_tags && have_open))
 			break;
 		parent_of(path);
 	}
@@ -232,6 +257,8 @@ int policy_dir_get(struct store *st, const char *dir, enum policy_field field, c
 		value = row.ttl;
 	else if (field == POLICY_TAGS && row.tags)
 		value = row.tags;
+	else if (field == POLICY_OPEN && row.open[0])
+		value = row.open;
 	rc = value ? snprintf(out, cap, "%s", value) : -ENODATA;
 	if (rc >= (int)cap)
 		rc = -ERANGE;
@@ -243,6 +270,7 @@ int policy_dir_get(struct store *st, const char *dir, enum policy_field field, c
 static int fill_field(struct store_dir *row, enum policy_field field, const char *value,
 		      size_t len)
 {
+	enum policy_open mode;
 	double seconds;
 	bool has_ttl;
 	char *tags;
@@ -267,6 +295,11 @@ static int fill_field(struct store_dir *row, enum policy_field field, const char
 		free(row->tags);
 		row->tags = tags;
 		return 0;
+	case POLICY_OPEN:
+		if (policy_parse_open(value, len, &mode) < 0)
+			return -EINVAL;
+		snprintf(row->open, sizeof(row->open), "%s", policy_open_name(mode));
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -288,7 +321,8 @@ static int update_field(struct store *st, const char *dir, enum policy_field fie
 	if (rc == 0 && remove) {
 		bool was_set = (field == POLICY_TIMEOUT && row.timeout[0]) ||
 			       (field == POLICY_TTL && row.ttl[0]) ||
-			       (field == POLICY_TAGS && row.tags);
+			       (field == POLICY_TAGS && row.tags) ||
+			       (field == POLICY_OPEN && row.open[0]);
 
 		if (!was_set)
 			rc = -ENODATA;
@@ -296,6 +330,8 @@ static int update_field(struct store *st, const char *dir, enum policy_field fie
 			row.timeout[0] = '\0';
 		else if (field == POLICY_TTL)
 			row.ttl[0] = '\0';
+		else if (field == POLICY_OPEN)
+			row.open[0] = '\0';
 		else
 			store_dir_clear(&row);
 	} else if (rc == 0) {

@@ -16,14 +16,28 @@
 
 #define TAG_MAX_BYTES 100
 
+/* What an open for writing does in a directory (SPEC §5.1). */
+enum policy_open {
+	POLICY_OPEN_ACQUIRE = 0, /* acquires a lock held until unlink or expiry */
+	POLICY_OPEN_BOUND,       /* acquires a lock released at the description's last close */
+	POLICY_OPEN_NONE,        /* acquires nothing: only flock/fcntl/lockf lock */
+};
+
 struct policy {
 	double timeout; /* seconds to wait; 0 = do not wait; INFINITY = forever */
 	bool has_ttl;   /* false: new locks never expire */
 	double ttl;
 	char *tags; /* canonical ("a,b"), "" for none; owned, see policy_clear */
+	enum policy_open open;
 };
 
-enum policy_field { POLICY_TIMEOUT, POLICY_TTL, POLICY_TAGS };
+enum policy_field { POLICY_TIMEOUT, POLICY_TTL, POLICY_TAGS, POLICY_OPEN };
+
+/* Parse an open mode: "acquire", "bound" or "none".  -EINVAL. */
+int policy_parse_open(const char *text, size_t len, enum policy_open *mode);
+
+/* The name of an open mode. */
+const char *policy_open_name(enum policy_open mode);
 
 /* Parse a timeout: a decimal number of seconds >= 0, or "inf".  -EINVAL. */
 int policy_parse_timeout(const char *text, size_t len, double *seconds);

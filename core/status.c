@@ -177,9 +177,20 @@ int lock_format_status(const char *key, const struct lock_info *info, unsigned w
 	line_start(&t, "key");
 	put_escaped(&t, (const uint8_t *)key, strlen(key));
 	line_end(&t);
+	if (info->free) {
+		/* A free name, shown because a description is open on it. */
+		line_int(&t, "count", 0);
+		if (waiters)
+			line_int(&t, "waiters", waiters);
+		return (int)t.len;
+	}
 	if (info->owner[0])
 		line_str(&t, "owner", info->owner);
 	line_int(&t, "count", info->count);
+	if (info->binding) {
+		line_str(&t, "bound", store_binding_name(info->binding));
+		line_str(&t, "mode", info->shared ? "shared" : "exclusive");
+	}
 	if (info->made_by_lockfs)
 		line_int(&t, "generation", info->holder.generation);
 	line_time(&t, "acquired", info->acquired);

@@ -84,10 +84,11 @@ static const char *const sql_text[SQL_COUNT] = {
 	[SQL_EXPIRED_ROWS] = "SELECT id, store_time, expire_time, mode, filepath IS NOT NULL, "
 			     "value, length(value), key FROM cache "
 			     "WHERE expire_time <= ?1 AND raw = 0",
-	[SQL_DIR_GET] = "SELECT timeout, ttl, tags FROM lockfs_dir WHERE path = ?1",
-	[SQL_DIR_PUT] = "INSERT INTO lockfs_dir (path, timeout, ttl, tags) VALUES (?1, ?2, ?3, ?4) "
+	[SQL_DIR_GET] = "SELECT timeout, ttl, tags, open FROM lockfs_dir WHERE path = ?1",
+	[SQL_DIR_PUT] = "INSERT INTO lockfs_dir (path, timeout, ttl, tags, open) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) "
 			"ON CONFLICT (path) DO UPDATE SET timeout = excluded.timeout, "
-			"ttl = excluded.ttl, tags = excluded.tags",
+			"ttl = excluded.ttl, tags = excluded.tags, open = excluded.open",
 	[SQL_DIR_DELETE] = "DELETE FROM lockfs_dir WHERE path = ?1",
 	[SQL_DIR_BELOW] = "SELECT path FROM lockfs_dir WHERE path > ?1 AND path < ?2 "
 			  "ORDER BY path",
@@ -715,6 +716,7 @@ int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
 	if (rc == SQLITE_ROW) {
 		copy_text(dir->timeout, sizeof(dir->timeout), sqlite3_column_text(s, 0));
 		copy_text(dir->ttl, sizeof(dir->ttl), sqlite3_column_text(s, 1));
+		copy_text(dir->open, sizeof(dir->open), sqlite3_column_text(s, 3));
 		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
 			dir->tags = strdup((const char *)sqlite3_column_text(s, 2));
 			if (!dir->tags)
@@ -741,6 +743,7 @@ int store_dir_put(struct store *st, const char *path, const struct store_dir *di
 		sqlite3_bind_text(s, 4, dir->tags, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 4);
+	bind_text_or_null(s, 5, dir->open);
 	return run_statement(st, s);
 }
 

@@ -81,6 +81,7 @@ struct store_lock {
 struct store_dir {
 	char timeout[32]; /* "" when not set */
 	char ttl[32];
+	char open[16]; /* what an open for writing does: "acquire", "bound", "none", or "" */
 	char *tags; /* NULL when not set; owned by the caller after store_dir_get */
 };
 

@@ -498,6 +498,8 @@ static int add_lockfs_tables(sqlite3 *db)
 	}
 	if (!missing) {
 		rc = has_column(db, "lockfs_holder", "note");
+		if (rc == 1)
+			rc = has_column(db, "lockfs_dir", "open");
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
 	}
@@ -506,6 +508,8 @@ static int add_lockfs_tables(sqlite3 *db)
 		rc = store_exec(db, lockfs_schema);
 	if (rc == 0 && has_column(db, "lockfs_holder", "note") == 0)
 		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN note BLOB");
+	if (rc == 0 && has_column(db, "lockfs_dir", "open") == 0)
+		rc = store_exec(db, "ALTER TABLE lockfs_dir ADD COLUMN open TEXT");
 	if (rc == 0)
 		rc = store_exec(db, "COMMIT");
 	if (rc < 0)

@@ -68,6 +68,12 @@ static int add_kept_dir(void *ctx, const char *path)
 	return add_below(ctx, path, false);
 }
 
+/* A name with a description open on it is shown while it is (flock(1) opens first). */
+static int add_open_name(void *ctx, const char *key)
+{
+	return add_below(ctx, key, true);
+}
+
 static int compare_entries(const void *a, const void *b)
 {
 	const struct listing_entry *x = a, *y = b;
@@ -102,6 +108,8 @@ static int build(struct lockfs *fs, const char *path, struct listing **out)
 	rc = lock_for_each_held(fs->store, add_lock, l);
 	if (rc == 0)
 		rc = store_dir_for_each_below(fs->store, path, add_kept_dir, l);
+	if (rc == 0)
+		rc = handles_for_each_name(&fs->handles, add_open_name, l);
 	if (rc < 0) {
 		listing_free(l);
 		return rc;

@@ -23,6 +23,7 @@
 #include "caller.h"
 #include "clock.h"
 #include "dir.h"
+#include "handles.h"
 #include "lock.h"
 #include "memo.h"
 #include "nodes.h"
@@ -55,6 +56,12 @@ struct lockfs {
 	struct waitq waitq;
 	struct notifier notifier;
 	struct memo memo;
+	struct handles handles;
+	struct {
+		char *dir;             /* the directory last asked about... */
+		enum policy_open mode; /* ...what an open for writing does there... */
+		uint64_t epoch;        /* ...in this epoch of the store (0: forgotten) */
+	} open_modes;
 
 	struct {
 		int64_t *tickets; /* places in line to give up (lock_leave_line) */
@@ -83,6 +90,19 @@ const struct fuse_lowlevel_ops *lockfs_operations(void);
  * succeeds; repeated while a waiter's acquisition fails for good.
  */
 void lockfs_offer_to_head(struct lockfs *fs, const char *key);
+
+/*
+ * A request leaves for good (answered, or its parked place lapsed;
+ * lockfs.lock held): its place in line goes, and the description it was
+ * opening, if the kernel never got it, is released (request.c).
+ */
+void lockfs_request_dropped(struct lockfs *fs, struct request *req);
+
+/*
+ * The last close of a description (RELEASE; lockfs.lock held): the holds
+ * bound to it go, and the handle is freed (ops.c).
+ */
+void lockfs_handle_release(struct lockfs *fs, struct handle *handle);
 
 /* Start and stop the watch thread (watch.c). */
 int watch_start(struct lockfs *fs);

@@ -50,6 +50,7 @@ enum exit_code { PREPARED_DONE = -1, EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 }
 struct cli {
 	char *timeout;
 	char *ttl;
+	char *open; /* --open: what an open for writing does at the root */
 	char *tags;    /* joined with ',' */
 	char *bad_tag; /* the first --tag or -o tag option refused on its own, as typed */
 	char *positional[2];
@@ -64,6 +65,8 @@ static const struct fuse_opt cli_spec[] = {
 	{"timeout=%s", offsetof(struct cli, timeout), 0},
 	{"--ttl=%s", offsetof(struct cli, ttl), 0},
 	{"ttl=%s", offsetof(struct cli, ttl), 0},
+	{"--open=%s", offsetof(struct cli, open), 0},
+	{"open=%s", offsetof(struct cli, open), 0},
 	FUSE_OPT_KEY("--tag=", KEY_TAG),
 	FUSE_OPT_KEY("tag=", KEY_TAG),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
@@ -87,6 +90,10 @@ static void usage(FILE *out)
 		"                             0 = do not wait, inf = forever (default 10)\n"
 		"  --ttl=S, -o ttl=S          expiry of new locks in seconds, none = never\n"
 		"                             (default none)\n"
+		"  --open=MODE, -o open=MODE  what an open for writing does at the root:\n"
+		"                             acquire (held until rm), bound (held until\n"
+		"                             the last close), none (flock/fcntl only)\n"
+		"                             (default acquire)\n"
 		"  --tag=T, -o tag=T          a tag for new locks (repeatable)\n"
 		"  -f                         stay in the foreground, log to stderr\n"
 		"  -d                         debug log (implies -f)\n"
@@ -181,6 +188,10 @@ static int read_policy(const struct cli *cli, struct policy *p)
 	p->timeout = 10;
 	if (cli->timeout && policy_parse_timeout(cli->timeout, strlen(cli->timeout), &p->timeout)) {
 		fprintf(stderr, "lockfs: bad timeout '%s': seconds >= 0, or inf\n", cli->timeout);
+		return -1;
+	}
+	if (cli->open && policy_parse_open(cli->open, strlen(cli->open), &p->open)) {
+		fprintf(stderr, "lockfs: bad open mode '%s': acquire, bound or none\n", cli->open);
 		return -1;
 	}
 	if (cli->ttl && policy_parse_ttl(cli->ttl, strlen(cli->ttl), &p->has_ttl, &p->ttl)) {
@@ -642,7 +653,7 @@ out_session:
  */
 static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 {
-	static const char *const spaced[] = {"--timeout", "--ttl", "--tag"};
+	static const char *const spaced[] = {"--timeout", "--ttl", "--tag", "--open"};
 	bool options_ended = false;
 
 	for (int i = 0; i < argc; i++) {
@@ -767,6 +778,7 @@ int main(int argc, char *argv[])
 	tree_init(&fs.tree);
 	waitq_init(&fs.waitq, request_reply);
 	memo_init(&fs.memo);
+	handles_init(&fs.handles);
 	fs.callers = caller_cache_new(64);
 
 	status = prepare(argc, argv, &cli, &args, &fs, &birth);
@@ -779,6 +791,8 @@ int main(int argc, char *argv[])
 		fuse_session_destroy(fs.session);
 	waitq_destroy(&fs.waitq);
 	memo_destroy(&fs.memo);
+	handles_destroy(&fs.handles);
+	free(fs.open_modes.dir);
 	tree_destroy(&fs.tree);
 	nodes_destroy(&fs.nodes);
 	caller_cache_free(fs.callers);
@@ -794,6 +808,7 @@ int main(int argc, char *argv[])
 	free(cli.positional[1]);
 	free(cli.timeout);
 	free(cli.ttl);
+	free(cli.open);
 	free(cli.tags);
 	free(cli.bad_tag);
 	fuse_opt_free_args(&args);

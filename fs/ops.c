@@ -110,15 +110,22 @@ static void file_attr(struct lockfs *fs, const char *key, fuse_ino_t ino,
 	st->st_gid = info->made_by_lockfs ? info->holder.gid : fs->gid;
 	st->st_size = lock_format_status(key, info, waiters, NULL, 0);
 	st->st_blksize = 4096;
-	set_time(&st->st_mtim, info->acquired);
+	set_time(&st->st_mtim, info->free ? fs->started : info->acquired);
 	st->st_ctim = st->st_atim = st->st_mtim;
+}
+
+/* What a free name shows while a description is open on it: count 0, no holder. */
+static void free_info(struct lock_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->free = true;
 }
 
 /* Remember what the kernel's node of a lock file last showed. */
 static void node_saw(struct lockfs *fs, struct node *node, const struct lock_info *info)
 {
-	node->held = info != NULL;
-	if (!info)
+	node->held = info && !info->free;
+	if (!node->held)
 		return;
 	node->store_time = info->acquired;
 	node->expires = info->expires;
@@ -166,15 +173,24 @@ int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st)
 		dir_attr(fs, node->ino, st);
 		return 0;
 	}
-	rc = lock_inspect(fs->store, node->path, &info);
-	if (rc == -EEXIST)
-		rc = -ENOENT;
+	rc = ops_inspect(fs, node->path, &info);
 	if (rc < 0)
 		return rc;
 	node_saw(fs, node, &info);
 	file_attr(fs, node->path, node->ino, &info, st);
 	lock_info_clear(&info);
 	return 0;
+}
+
+int ops_inspect(struct lockfs *fs, const char *key, struct lock_info *info)
+{
+	int rc = lock_inspect(fs->store, key, info);
+
+	if ((rc == -ENOENT || rc == -EEXIST) && handles_open_on(&fs->handles, key)) {
+		free_info(info); /* shown while a description is open on it */
+		return 0;
+	}
+	return rc == -EEXIST ? -ENOENT : rc;
 }
 
 /* --- lookup and getattr --------------------------------------------------- */
@@ -211,6 +227,14 @@ static int lookup(struct lockfs *fs, struct request *req)
 	if (rc < 0)
 		return rc;
 	rc = lock_inspect(fs->store, key, &info);
+	if ((rc == -ENOENT || rc == -EEXIST) && handles_open_on(&fs->handles, key)) {
+		free_info(&info); /* shown while a description is open on it */
+		rc = lock_entry(fs, req->ino, key, &info, &e);
+		if (rc < 0)
+			return rc;
+		fuse_reply_entry(req->fuse, &e);
+		return REQUEST_ANSWERED;
+	}
 	if (rc == 0) {
 		memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
 		rc = lock_entry(fs, req->ino, key, &info, &e);
@@ -263,7 +287,7 @@ static int lookup_remembered(struct lockfs *fs, struct request *req)
 		fuse_reply_entry(req->fuse, &e);
 		return REQUEST_ANSWERED;
 	}
-	if (!known->not_dir ||
+	if (!known->not_dir || handles_open_on(&fs->handles, key) ||
 	    waitq_recall(&fs->waitq, req->tid, key, clock_monotonic()) == WAITQ_CREATING)
 		return 0;
 	fuse_reply_err(req->fuse, ENOENT);
@@ -297,6 +321,16 @@ static int getattr_node(struct lockfs *fs, struct request *req)
 
 /* --- acquiring ------------------------------------------------------------ */
 
+static int take(struct lockfs *fs, struct request *req, const char *key, const struct caller *who,
+		unsigned flags, struct lock_ticket *ticket, struct lock_grant *grant,
+		struct lock_info *info);
+
+enum acquire_how {
+	ACQUIRE_CREATE, /* a CREATE: never waits (the kernel holds the directory) */
+	ACQUIRE_TRY,    /* flock LOCK_NB, F_SETLK: a holder is an answer, not a wait */
+	ACQUIRE_WAIT,   /* an open, flock, F_SETLKW: waits in line */
+};
+
 /* The daemon now holds a fresh lock on key (or a new count): keep the tree and node true. */
 static void note_granted(struct lockfs *fs, const char *key, const struct lock_grant *grant)
 {
@@ -327,11 +361,20 @@ static void note_released(struct lockfs *fs, const char *key)
 }
 
 /* Grant a waiter whose acquisition just committed. */
+void ops_carry(struct lockfs *fs, struct handle *handle, const struct lock_hold *hold)
+{
+	if (handles_carry(&fs->handles, handle, hold->binding, hold->shared, hold->owner) < 0)
+		lockfs_log(LOG_WARNING, "lock %s: out of memory: a record lock stays until the stop",
+			   handle->key);
+}
+
 static void grant_waiter(struct lockfs *fs, struct request *waiter, const struct lock_grant *grant)
 {
 	note_granted(fs, waiter->key, grant);
 	waiter->generation = grant->generation;
 	waiter->ticket = 0; /* its place in line went with the grant */
+	if (waiter->bound && waiter->handle && !waiter->handle_owned)
+		ops_carry(fs, waiter->handle, &waiter->hold); /* flock, fcntl: the description */
 	waitq_decide(&fs->waitq, waiter, 0);
 }
 
@@ -341,12 +384,14 @@ void lockfs_offer_to_head(struct lockfs *fs, const char *key)
 
 	while ((head = waitq_head(&fs->waitq, key))) {
 		struct lock_ticket ticket = {.id = head->ticket, .instance = instance_self()};
+		bool shared = head->bound && head->hold.shared;
 		struct lock_grant grant;
-		int rc = lock_acquire(fs->store, key, &head->who, &fs->opts.defaults, 0, &ticket,
-				      &grant, NULL);
+		int rc = take(fs, head, key, &head->who, 0, &ticket, &grant, NULL);
 
 		if (rc == 0) {
 			grant_waiter(fs, head, &grant);
+			if (shared)
+				continue; /* the next may share it too */
 			return;
 		}
 		if (rc == -EBUSY)
@@ -403,26 +448,46 @@ static int create_refused(struct lockfs *fs, struct request *req, const char *ke
  * Returns 0 when taken (grant and, when given, info filled; the caller
  * answers), REQUEST_ANSWERED, REQUEST_HELD, or -errno.
  */
+/* Take the lock of key for req: a bound hold when req asks for one, else an open's lock. */
+static int take(struct lockfs *fs, struct request *req, const char *key, const struct caller *who,
+		unsigned flags, struct lock_ticket *ticket, struct lock_grant *grant,
+		struct lock_info *info)
+{
+	if (req->bound)
+		return lock_acquire_bound(fs->store, key, who, &fs->opts.defaults, &req->hold, ticket,
+					  grant);
+	return lock_acquire(fs->store, key, who, &fs->opts.defaults, flags, ticket, grant, info);
+}
+
+/*
+ * Take the lock of key for req (how: a CREATE, which never waits; a try,
+ * which never waits either; or a wait, in line), or queue req for it.
+ * Returns 0 when taken (grant and, when given, info filled; the caller
+ * answers), REQUEST_ANSWERED, REQUEST_HELD, -EBUSY for a try that met a
+ * holder, or -errno.  Opens wait up to the timeout in force; bound holds
+ * of flock and fcntl wait without one, as the kernel's own locks do.
+ */
 static int acquire(struct lockfs *fs, struct request *req, const char *key, unsigned flags,
-		   bool may_wait, struct lock_grant *grant, struct lock_info *info)
+		   enum acquire_how how, struct lock_grant *grant, struct lock_info *info)
 {
 	struct lock_ticket ticket = {.id = req->ticket, .instance = instance_self()};
 	struct request *parked = NULL;
 	bool known = req->key != NULL; /* a re-run that kept who and deadline */
+	bool timed = !req->bound || req->hold.binding == STORE_BOUND_OPEN;
 	double timeout = INFINITY, deadline = INFINITY;
 	struct caller who;
 	int rc;
 
-	if (may_wait && req->state == REQUEST_NEW)
+	if (how == ACQUIRE_WAIT && req->state == REQUEST_NEW)
 		parked = waitq_parked(&fs->waitq, key, req->tid);
 	if (parked && waitq_resume(&fs->waitq, parked, req) == 0) {
 		/* Back within a second of an interrupt: same place, same deadline. */
 		lockfs_offer_to_head(fs, key);
 		return REQUEST_HELD;
 	}
-	if (may_wait) {
+	if (how == ACQUIRE_WAIT) {
 		/* Known before trying, so that a place in line is taken only by one that waits. */
-		if (!known && timeout_for(fs, key, &timeout) < 0)
+		if (!known && timed && timeout_for(fs, key, &timeout) < 0)
 			return -EAGAIN; /* the policy could not be read: try it all again */
 		deadline = known ? req->deadline : req->arrived + timeout;
 		ticket.take = clock_monotonic() < deadline;
@@ -430,7 +495,7 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 	who = known ? req->who : ops_caller(fs, req);
 	if (waitq_waiting(&fs->waitq, key))
 		flags |= LOCK_REENTER_ONLY; /* first come, first served */
-	rc = lock_acquire(fs->store, key, &who, &fs->opts.defaults, flags, &ticket, grant, info);
+	rc = take(fs, req, key, &who, flags, &ticket, grant, info);
 	req->ticket = ticket.id;
 	if (rc == 0) {
 		note_granted(fs, key, grant);
@@ -438,10 +503,12 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 	}
 	if (rc != -EBUSY && rc != -EAGAIN)
 		return rc;
-	if (!may_wait)
+	if (how == ACQUIRE_CREATE)
 		return create_refused(fs, req, key, rc, flags);
 	if (rc == -EAGAIN)
 		return rc;
+	if (how == ACQUIRE_TRY)
+		return -EBUSY;
 	if (!ticket.take) {
 		waitq_note(&fs->waitq, req->tid, key, -ETIMEDOUT, clock_monotonic());
 		return -ETIMEDOUT;
@@ -481,9 +548,61 @@ static void cut_note_on_open(struct lockfs *fs, struct request *req, const char 
 			   strerror(-rc));
 }
 
+/* What an open for writing does in key's directory (SPEC §5.1), remembered per epoch. */
+static int open_mode_of(struct lockfs *fs, const char *key, enum policy_open *mode)
+{
+	char dir[KEY_MAX_BYTES + 1];
+	uint64_t epoch = store_epoch(fs->store);
+	struct policy policy;
+	char *copy;
+	int rc;
+
+	name_dir_of(key, dir, sizeof(dir));
+	if (fs->open_modes.epoch == epoch && fs->open_modes.dir &&
+	    strcmp(fs->open_modes.dir, dir) == 0) {
+		*mode = fs->open_modes.mode;
+		return 0;
+	}
+	rc = policy_resolve(fs->store, dir, &fs->opts.defaults, &policy);
+	if (rc < 0)
+		return rc;
+	*mode = policy.open;
+	policy_clear(&policy);
+	copy = strdup(dir);
+	if (copy) {
+		free(fs->open_modes.dir);
+		fs->open_modes.dir = copy;
+		fs->open_modes.mode = *mode;
+		fs->open_modes.epoch = epoch;
+	}
+	return 0;
+}
+
+/* The description an open makes (req owns it until the kernel takes it). */
+static int open_description(struct lockfs *fs, struct request *req, const char *key)
+{
+	if (req->handle)
+		return 0;
+	req->handle = handles_open(&fs->handles, key);
+	if (!req->handle)
+		return -ENOMEM;
+	req->handle_owned = true;
+	return 0;
+}
+
+/* Ask for the hold that an open in a "bound" directory takes: its description's. */
+static void bind_to_description(struct request *req)
+{
+	req->bound = true;
+	req->hold = (struct lock_hold){.binding = STORE_BOUND_OPEN,
+				       .owner = req->handle->id,
+				       .instance = instance_self()};
+}
+
 static int open_node(struct lockfs *fs, struct request *req)
 {
 	struct node *node = nodes_get(&fs->nodes, req->ino);
+	enum policy_open mode = POLICY_OPEN_ACQUIRE;
 	struct lock_grant grant;
 	struct lock_info info;
 	int rc;
@@ -492,50 +611,101 @@ static int open_node(struct lockfs *fs, struct request *req)
 		return -ENOENT;
 	if (node->is_dir)
 		return -EISDIR;
-	if ((req->fi.flags & O_ACCMODE) == O_RDONLY) {
-		/* Reading never acquires and never waits. */
-		rc = lock_inspect(fs->store, node->path, &info);
-		if (rc < 0)
-			return rc == -EEXIST ? -ENOENT : rc;
-		lock_info_clear(&info);
+	rc = open_description(fs, req, node->path);
+	if (rc == 0 && (req->fi.flags & O_ACCMODE) != O_RDONLY)
+		rc = open_mode_of(fs, node->path, &mode);
+	if (rc < 0)
+		return rc;
+	if ((req->fi.flags & O_ACCMODE) == O_RDONLY || mode == POLICY_OPEN_NONE) {
+		/* Reading never acquires and never waits; nor does an open where opens take nothing. */
+		if (!handles_open_on(&fs->handles, node->path)) {
+			rc = lock_inspect(fs->store, node->path, &info);
+			if (rc < 0)
+				return rc == -EEXIST ? -ENOENT : rc;
+			lock_info_clear(&info);
+		}
 		request_reply_open(req, false);
 		return REQUEST_ANSWERED;
 	}
 	waitq_unnote(&fs->waitq, req->tid, node->path); /* a CREATE sent back here is served */
-	rc = acquire(fs, req, node->path, 0, true, &grant, NULL);
+	if (mode == POLICY_OPEN_BOUND)
+		bind_to_description(req);
+	rc = acquire(fs, req, node->path, 0, ACQUIRE_WAIT, &grant, NULL);
 	if (rc != 0)
 		return rc;
 	req->generation = grant.generation;
-	cut_note_on_open(fs, req, node->path, &grant);
+	if (!req->bound)
+		cut_note_on_open(fs, req, node->path, &grant);
 	request_reply_open(req, true);
+	return REQUEST_ANSWERED;
+}
+
+/* A CREATE that takes nothing (read-only, or where opens take nothing): the name as it is. */
+static int create_description(struct lockfs *fs, struct request *req, const char *key)
+{
+	struct fuse_entry_param e;
+	struct lock_info info;
+	int rc = ops_inspect(fs, key, &info);
+
+	if (rc == -ENOENT) {
+		free_info(&info); /* shown from now on, while the description is open */
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	rc = lock_entry(fs, req->ino, key, &info, &e);
+	lock_info_clear(&info);
+	if (rc < 0)
+		return rc;
+	request_reply_create(req, &e, false);
 	return REQUEST_ANSWERED;
 }
 
 static int create_lock(struct lockfs *fs, struct request *req)
 {
 	char key[KEY_MAX_BYTES + 1];
+	enum policy_open mode = POLICY_OPEN_ACQUIRE;
 	struct fuse_entry_param e;
 	struct lock_grant grant;
 	struct lock_info info;
 	int rc = ops_key_of(fs, req->ino, req->name, key, sizeof(key));
 
+	if (rc == 0)
+		rc = open_description(fs, req, key);
+	if (rc == 0 && (req->fi.flags & O_ACCMODE) != O_RDONLY)
+		rc = open_mode_of(fs, key, &mode);
 	if (rc < 0)
 		return rc;
-	if ((req->fi.flags & O_ACCMODE) == O_RDONLY)
-		return -ENOENT; /* reading never acquires */
-	rc = acquire(fs, req, key, (req->fi.flags & O_EXCL) ? LOCK_EXCLUSIVE : 0, false, &grant,
-		     &info);
+	if ((req->fi.flags & O_ACCMODE) == O_RDONLY || mode == POLICY_OPEN_NONE)
+		return create_description(fs, req, key); /* flock(1) opens O_RDONLY|O_CREAT */
+	if (mode == POLICY_OPEN_BOUND)
+		bind_to_description(req);
+	rc = acquire(fs, req, key, (req->fi.flags & O_EXCL) ? LOCK_EXCLUSIVE : 0, ACQUIRE_CREATE,
+		     &grant, req->bound ? NULL : &info);
 	if (rc != 0)
 		return rc;
-	memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
+	if (req->bound) {
+		rc = lock_inspect(fs->store, key, &info);
+		if (rc < 0)
+			free_info(&info);
+	} else {
+		memo_held(&fs->memo, key, store_epoch_seen(fs->store), &info);
+	}
 	rc = lock_entry(fs, req->ino, key, &info, &e);
 	lock_info_clear(&info);
-	cut_note_on_open(fs, req, key, &grant);
+	if (!req->bound)
+		cut_note_on_open(fs, req, key, &grant);
 	if (rc < 0)
 		return rc; /* the lock stays held: rm releases it */
 	req->generation = grant.generation;
-	request_reply_create(req, &e);
+	request_reply_create(req, &e, true);
 	return REQUEST_ANSWERED;
+}
+
+int ops_acquire_hold(struct lockfs *fs, struct request *req, const char *key, bool nonblocking,
+		     struct lock_grant *grant)
+{
+	return acquire(fs, req, key, 0, nonblocking ? ACQUIRE_TRY : ACQUIRE_WAIT, grant, NULL);
 }
 
 /* --- releasing ------------------------------------------------------------ */
@@ -549,6 +719,7 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 		next->who = &head->who;
 		next->defaults = &fs->opts.defaults;
 		next->ticket = head->ticket;
+		next->hold = head->bound ? &head->hold : NULL;
 	}
 	return head;
 }
@@ -656,17 +827,17 @@ static int setattr_node(struct lockfs *fs, struct request *req)
  */
 static int write_note(struct lockfs *fs, struct request *req)
 {
+	struct handle *handle = (struct handle *)(uintptr_t)req->fi.fh;
 	struct node *node = nodes_get(&fs->nodes, req->ino);
 	int rc;
 
 	if (!node || node->is_dir)
 		return node ? -EISDIR : -ENOENT;
-	if (!request_handle_acquired(req->fi.fh))
+	if (!handle || !handle->acquired)
 		return -EBADF;
-	rc = lock_write_note(fs->store, node->path, request_handle_generation(req->fi.fh),
-			     request_handle_appends(req->fi.fh) ? LOCK_NOTE_APPEND
-								: (uint64_t)req->offset,
-			     req->value, req->size);
+	rc = lock_write_note(fs->store, node->path, handle->generation,
+			     handle->appends ? LOCK_NOTE_APPEND : (uint64_t)req->offset, req->value,
+			     req->size);
 	memo_touched(&fs->memo, node->path);
 	if (rc < 0)
 		return rc;
@@ -684,7 +855,7 @@ static int read_status(struct lockfs *fs, struct request *req)
 
 	if (!node)
 		return -ENOENT;
-	rc = lock_inspect(fs->store, node->path, &info);
+	rc = ops_inspect(fs, node->path, &info);
 	if (rc == -EAGAIN)
 		return rc;
 	if (rc == 0) {
@@ -725,6 +896,7 @@ static int make_dir(struct lockfs *fs, struct request *req)
 	if (rc == 0)
 		rc = dir_make(fs->store, key, &who);
 	memo_forget(&fs->memo, key);
+	fs->open_modes.epoch = 0;
 	if (rc < 0)
 		return rc;
 	node = nodes_lookup(&fs->nodes, req->ino, key, true);
@@ -742,6 +914,7 @@ static int remove_dir(struct lockfs *fs, struct request *req)
 	struct caller who = {.uid = req->uid, .gid = req->gid};
 	int rc = ops_key_of(fs, req->ino, req->name, key, sizeof(key));
 
+	fs->open_modes.epoch = 0;
 	return rc < 0 ? rc : dir_remove(fs->store, key, &who);
 }
 
@@ -958,6 +1131,11 @@ static const struct fuse_lowlevel_ops operations = {
 	.opendir = op_opendir,
 	.readdir = listing_read,
 	.releasedir = listing_release,
+	.flush = holds_flush,
+	.release = holds_release,
+	.flock = holds_flock,
+	.getlk = holds_getlk,
+	.setlk = holds_setlk,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.setxattr = op_setxattr,

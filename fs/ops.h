@@ -7,6 +7,7 @@
 #ifndef LOCKFS_OPS_H
 #define LOCKFS_OPS_H
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "lockfs.h"
@@ -23,6 +24,12 @@ int ops_dir_exists(struct lockfs *fs, const char *path);
 /* Who asks, as the lock rules see it. */
 struct caller ops_caller(struct lockfs *fs, const struct request *req);
 
+/*
+ * Read key's lock as a lock file shows it: held, or free while a
+ * description is open on it (info->free); -ENOENT otherwise.
+ */
+int ops_inspect(struct lockfs *fs, const char *key, struct lock_info *info);
+
 /* Attributes of a node as they are now: -ENOENT once it is gone. */
 int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st);
 
@@ -35,6 +42,24 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 /* After a release through the mount by req: hand-off, tree, node, log. */
 void ops_released(struct lockfs *fs, const struct request *req, const char *key,
 		  const struct lock_outcome *out, struct request *head);
+
+/*
+ * Acquire req->hold (a bound request) on key: at once, or queued in line;
+ * a try (nonblocking) that meets a holder returns -EBUSY.  As acquire().
+ */
+int ops_acquire_hold(struct lockfs *fs, struct request *req, const char *key, bool nonblocking,
+		     struct lock_grant *grant);
+
+/* A description was granted hold: it carries it until its last close. */
+void ops_carry(struct lockfs *fs, struct handle *handle, const struct lock_hold *hold);
+
+/* Locks bound to open files (holds.c): the FUSE entries. */
+void holds_flock(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi, int op);
+void holds_setlk(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+		 int sleep);
+void holds_getlk(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
+void holds_flush(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi);
+void holds_release(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* Extended attributes (xattr.c). */
 int xattr_get(struct lockfs *fs, struct request *req);

@@ -36,37 +36,58 @@ struct request *request_new(fuse_req_t fuse, request_fn run, fuse_ino_t ino, con
 	return req;
 }
 
-/* The file handle of an open: no page cache, so every read asks for the status now. */
-static struct fuse_file_info open_info(const struct request *req, bool granted)
+/*
+ * The file handle of an open: its description (what it took), and no page
+ * cache, so every read asks for the status now.
+ */
+static struct fuse_file_info open_info(struct request *req, bool granted)
 {
 	struct fuse_file_info fi = req->fi;
 
+	assert(req->handle);
+	if (granted) {
+		/* Its writes go to that acquisition's note. */
+		req->handle->acquired = true;
+		req->handle->generation = req->generation;
+		if (req->bound)
+			req->handle->holds |= HOLD_OPEN;
+	}
+	req->handle->appends = req->fi.flags & O_APPEND;
 	fi.direct_io = 1;
 	fi.keep_cache = 0;
-	fi.fh = request_handle(granted, req->fi.flags & O_APPEND, req->generation);
+	fi.fh = (uintptr_t)req->handle;
 	return fi;
+}
+
+/* The kernel took the description (or never will: it stays the request's). */
+static void handed_over(struct request *req, int rc)
+{
+	if (rc == 0) {
+		req->handle_owned = false;
+		handles_opened(req->handle);
+	}
 }
 
 void request_reply_open(struct request *req, bool granted)
 {
 	struct fuse_file_info fi = open_info(req, granted);
 
-	fuse_reply_open(req->fuse, &fi);
+	handed_over(req, fuse_reply_open(req->fuse, &fi));
 }
 
-void request_reply_create(struct request *req, const struct fuse_entry_param *e)
+void request_reply_create(struct request *req, const struct fuse_entry_param *e, bool granted)
 {
-	struct fuse_file_info fi = open_info(req, true);
+	struct fuse_file_info fi = open_info(req, granted);
 
-	fuse_reply_create(req->fuse, e, &fi);
+	handed_over(req, fuse_reply_create(req->fuse, e, &fi));
 }
 
 void request_reply(struct request *req, int result)
 {
-	if (result == 0)
+	if (result == 0 && req->handle_owned)
 		request_reply_open(req, true);
 	else
-		fuse_reply_err(req->fuse, -result);
+		fuse_reply_err(req->fuse, -result); /* a bound hold's success is 0 */
 }
 
 /*
@@ -87,10 +108,6 @@ static bool run(struct lockfs *fs, struct request *req)
 	}
 	if (rc <= 0)
 		fuse_reply_err(req->fuse, -rc);
-	if (req->ticket) {
-		watch_give_up_place(fs, req->ticket); /* answered without the lock */
-		req->ticket = 0;
-	}
 	return false;
 }
 
@@ -124,8 +141,10 @@ void request_dispatch(fuse_req_t fuse, struct request *req)
 		held = waitq_by_fuse(&fs->waitq, fuse);
 		assert(held);
 	}
-	if (held != req)
+	if (held != req) {
+		lockfs_request_dropped(fs, req);
 		request_free(req);
+	}
 	if (held)
 		watch_poke(fs);
 	pthread_mutex_unlock(&fs->lock);
@@ -141,4 +160,17 @@ void request_rerun(struct lockfs *fs, struct request *req)
 {
 	if (!run(fs, req))
 		waitq_finish(&fs->waitq, req);
+}
+
+void lockfs_request_dropped(struct lockfs *fs, struct request *req)
+{
+	if (req->ticket) {
+		watch_give_up_place(fs, req->ticket); /* answered without the lock */
+		req->ticket = 0;
+	}
+	if (req->handle && req->handle_owned) {
+		/* The kernel never got the description: nothing will release it. */
+		lockfs_handle_release(fs, req->handle);
+		req->handle = NULL;
+	}
 }

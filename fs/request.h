@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "caller.h"
+#include "lock.h"
 #include "hmap.h"
 
 struct lockfs;
@@ -60,6 +61,11 @@ struct request {
 	struct stat attr; /* setattr: the values asked for */
 	struct fuse_file_info fi;
 	double arrived; /* monotonic seconds */
+	struct handle *handle; /* the open description it opens (owned) or acts on */
+	bool handle_owned;     /* ...an open's new one, not handed to the kernel yet */
+	bool bound;            /* it asks for a bound hold (below), not for an open's lock */
+	struct lock_hold hold;
+	bool nonblocking;      /* flock LOCK_NB, F_SETLK: a conflict is answered, never waited */
 
 	/* While the waitq holds it (waitq.c changes these). */
 	enum request_state state;
@@ -82,7 +88,11 @@ struct request {
  */
 struct request *request_new(fuse_req_t fuse, request_fn run, fuse_ino_t ino, const char *name);
 
-/* Free a request and what it owns.  Accepts NULL. */
+/*
+ * Free a request and what it owns.  Accepts NULL.  A request that still
+ * owns a place in line or a new description goes through
+ * lockfs_request_dropped first.
+ */
 static inline void request_free(struct request *req)
 {
 	if (!req)
@@ -109,42 +119,13 @@ void request_rerun(struct lockfs *fs, struct request *req);
  */
 void request_reply_open(struct request *req, bool granted);
 
-/* Answer a CREATE that acquired its lock (req->generation), with the new file's entry e. */
-void request_reply_create(struct request *req, const struct fuse_entry_param *e);
-
-/*
- * The file handle of an open: whether it acquired, which acquisition (the
- * generation: its writes go to that lock's note only), and whether it
- * appends (O_APPEND: the kernel's offsets then count from the status
- * text's size, not the note's).
- */
-#define HANDLE_ACQUIRED 1u
-#define HANDLE_APPEND 2u
-
-static inline uint64_t request_handle(bool acquired, bool append, int64_t generation)
-{
-	return acquired ? (uint64_t)generation << 2 | HANDLE_ACQUIRED | (append ? HANDLE_APPEND : 0)
-			: 0;
-}
-
-static inline bool request_handle_acquired(uint64_t fh)
-{
-	return fh & HANDLE_ACQUIRED;
-}
-
-static inline bool request_handle_appends(uint64_t fh)
-{
-	return fh & HANDLE_APPEND;
-}
-
-static inline int64_t request_handle_generation(uint64_t fh)
-{
-	return (int64_t)(fh >> 2);
-}
+/* Answer a CREATE with the new file's entry e; granted: it acquired (req->generation). */
+void request_reply_create(struct request *req, const struct fuse_entry_param *e, bool granted);
 
 /*
  * Send req's answer (the waitq's reply function): result 0 grants its
- * acquisition, else it is that -errno.  req stays allocated.
+ * acquisition (an open's reply, or success for a bound hold), else it is
+ * that -errno.  req stays allocated.
  */
 void request_reply(struct request *req, int result);
 

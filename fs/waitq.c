@@ -19,16 +19,17 @@ void waitq_init(struct waitq *q, void (*reply)(struct request *req, int result))
 }
 
 void waitq_on_place(struct waitq *q,
-		    void (*place)(void *ctx, int64_t ticket, enum waitq_place what), void *ctx)
+		    void (*place)(void *ctx, struct request *req, enum waitq_place what),
+		    void *ctx)
 {
 	q->place = place;
 	q->place_ctx = ctx;
 }
 
-static void tell_place(struct waitq *q, const struct request *req, enum waitq_place what)
+static void tell_place(struct waitq *q, struct request *req, enum waitq_place what)
 {
-	if (req->ticket && q->place)
-		q->place(q->place_ctx, req->ticket, what);
+	if (q->place)
+		q->place(q->place_ctx, req, what);
 }
 
 /* Let go of req for good: its place in line goes with it. */

@@ -68,7 +68,7 @@ struct waitq {
 	struct thread_note notes[WAITQ_NOTES];
 	unsigned next_note;
 	void (*reply)(struct request *req, int result);
-	void (*place)(void *ctx, int64_t ticket, enum waitq_place what); /* see waitq_on_place */
+	void (*place)(void *ctx, struct request *req, enum waitq_place what); /* waitq_on_place */
 	void *place_ctx;
 };
 
@@ -79,13 +79,15 @@ struct waitq {
 void waitq_init(struct waitq *q, void (*reply)(struct request *req, int result));
 
 /*
- * place is told what happens to the places in the cache's line of waiters
- * (req->ticket) of the requests the waitq holds: one is left (its request
- * answered without the lock, or a parked place lapsed; a grant gives its
- * place up itself), parked (interrupted: others pass it), or resumed.
+ * place is told what happens to the requests the waitq holds, and so to
+ * their places in the cache's line of waiters (req->ticket): one is let go
+ * (WAITQ_PLACE_LEFT, just before it is freed: answered, or a parked place
+ * that lapsed; a grant gives its place up itself), parked (interrupted:
+ * others pass it), or resumed.
  */
 void waitq_on_place(struct waitq *q,
-		    void (*place)(void *ctx, int64_t ticket, enum waitq_place what), void *ctx);
+		    void (*place)(void *ctx, struct request *req, enum waitq_place what),
+		    void *ctx);
 
 /* Free every request still held, unanswered (the session is gone). */
 void waitq_destroy(struct waitq *q);

@@ -204,13 +204,14 @@ void watch_give_up_place(struct lockfs *fs, int64_t ticket)
  * a parked place then blocks the line until it lapses, a resumed one may
  * be passed.
  */
-static void place_changed(void *ctx, int64_t ticket, enum waitq_place what)
+static void place_changed(void *ctx, struct request *req, enum waitq_place what)
 {
 	struct lockfs *fs = ctx;
 
 	if (what == WAITQ_PLACE_LEFT)
-		watch_give_up_place(fs, ticket);
-	else if (lock_park_place(fs->store, ticket, what == WAITQ_PLACE_PARKED) == 0) {
+		lockfs_request_dropped(fs, req);
+	else if (req->ticket &&
+		 lock_park_place(fs->store, req->ticket, what == WAITQ_PLACE_PARKED) == 0) {
 		fs->outside_change = true; /* others may go first now, or wait again */
 		watch_poke(fs);
 	}
@@ -276,6 +277,9 @@ static void *watch_main(void *arg)
 				fs->outside_change = true;
 			}
 			swept = lock_sweep_expired(fs->store, wall);
+			/* Bound holds of daemons that are gone (SPEC §5.3: within 2 s). */
+			if (lock_release_dead(fs->store, NULL, NULL) > 0)
+				fs->outside_change = true;
 
 			next_sweep = now + SWEEP_EVERY;
 			if (swept > 0)
@@ -336,6 +340,8 @@ int watch_start(struct lockfs *fs)
 	fs->watch_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	rc = fs->watch_event < 0 ? -errno : watch_cache_dir(fs);
 	if (rc == 0) {
+		/* What daemons that died left bound to their clients' files goes first. */
+		lock_release_dead(fs->store, NULL, NULL);
 		store_data_version(fs->store, &fs->data_version);
 		fs->epoch = store_epoch(fs->store);
 		waitq_on_place(&fs->waitq, place_changed, fs);

@@ -33,8 +33,11 @@ enum lock_attr {
 	ATTR_COMM,
 	ATTR_HOST,
 	ATTR_NOTE,
+	ATTR_BOUND,
+	ATTR_MODE,
 	ATTR_RELEASE,
 	ATTR_TIMEOUT, /* directories only */
+	ATTR_OPEN,    /* directories only */
 	ATTR_UNKNOWN,
 };
 
@@ -43,8 +46,9 @@ static const char *const attr_names[] = {
 	[ATTR_EXPIRE] = "expire",   [ATTR_TTL] = "ttl",		  [ATTR_TAGS] = "tags",
 	[ATTR_ACQUIRED] = "acquired", [ATTR_WAITERS] = "waiters", [ATTR_UID] = "uid",
 	[ATTR_GID] = "gid",	    [ATTR_PID] = "pid",		  [ATTR_COMM] = "comm",
-	[ATTR_HOST] = "host",	    [ATTR_NOTE] = "note",	  [ATTR_RELEASE] = "release",
-	[ATTR_TIMEOUT] = "timeout",
+	[ATTR_HOST] = "host",	    [ATTR_NOTE] = "note",	  [ATTR_BOUND] = "bound",
+	[ATTR_MODE] = "mode",	    [ATTR_RELEASE] = "release",	  [ATTR_TIMEOUT] = "timeout",
+	[ATTR_OPEN] = "open",
 };
 
 static enum lock_attr attr_of(const char *name)
@@ -60,12 +64,21 @@ static enum lock_attr attr_of(const char *name)
 
 static bool attr_on_dirs(enum lock_attr a)
 {
-	return a == ATTR_TIMEOUT || a == ATTR_TTL || a == ATTR_TAGS;
+	return a == ATTR_TIMEOUT || a == ATTR_TTL || a == ATTR_TAGS || a == ATTR_OPEN;
 }
 
 static enum policy_field field_of(enum lock_attr a)
 {
-	return a == ATTR_TIMEOUT ? POLICY_TIMEOUT : a == ATTR_TTL ? POLICY_TTL : POLICY_TAGS;
+	switch (a) {
+	case ATTR_TIMEOUT:
+		return POLICY_TIMEOUT;
+	case ATTR_TTL:
+		return POLICY_TTL;
+	case ATTR_OPEN:
+		return POLICY_OPEN;
+	default:
+		return POLICY_TAGS;
+	}
 }
 
 /* Unix seconds with microseconds, as typed_diskcache stores them. */
@@ -81,6 +94,8 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 	const struct store_holder *h = &info->holder;
 	bool lockfs_made = info->made_by_lockfs;
 
+	if (info->free && a != ATTR_COUNT && a != ATTR_WAITERS)
+		return -ENODATA; /* a free name, shown while open: no holder */
 	switch (a) {
 	case ATTR_OWNER:
 		return snprintf(out, cap, "%s", info->owner);
@@ -120,6 +135,11 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 		return lockfs_made ? snprintf(out, cap, "%s", h->comm) : -ENODATA;
 	case ATTR_HOST:
 		return lockfs_made ? snprintf(out, cap, "%s", h->host) : -ENODATA;
+	case ATTR_BOUND:
+		return info->binding ? snprintf(out, cap, "%s", store_binding_name(info->binding))
+				     : -ENODATA;
+	case ATTR_MODE:
+		return snprintf(out, cap, "%s", info->shared ? "shared" : "exclusive");
 	case ATTR_NOTE: /* the bytes as written */
 		if (!info->note_len)
 			return -ENODATA;
@@ -156,9 +176,7 @@ int xattr_get(struct lockfs *fs, struct request *req)
 			return -ENODATA;
 		len = policy_dir_get(fs->store, node->path, field_of(a), value, sizeof(value));
 	} else {
-		len = lock_inspect(fs->store, node->path, &info);
-		if (len == -EEXIST)
-			len = -ENOENT;
+		len = ops_inspect(fs, node->path, &info);
 		if (len == 0) {
 			len = lock_attr_value(fs, node->path, &info, a, value, sizeof(value));
 			lock_info_clear(&info);
@@ -183,9 +201,7 @@ int xattr_list(struct lockfs *fs, struct request *req)
 	if (!node)
 		return -ENOENT;
 	if (!node->is_dir) {
-		rc = lock_inspect(fs->store, node->path, &info);
-		if (rc == -EEXIST)
-			rc = -ENOENT;
+		rc = ops_inspect(fs, node->path, &info);
 		if (rc < 0)
 			return rc;
 	}
@@ -275,6 +291,7 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 		return rc;
 	case ATTR_UNKNOWN:
 	case ATTR_TIMEOUT:
+	case ATTR_OPEN:
 		return remove ? -ENODATA : -ENOTSUP;
 	default:
 		return -EPERM; /* shown, not writable */
@@ -293,6 +310,7 @@ static int set_dir_attr(struct lockfs *fs, struct request *req, struct node *nod
 	rc = ops_dir_exists(fs, node->path);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
+	fs->open_modes.epoch = 0; /* the remembered open modes of directories */
 	if (remove)
 		return policy_dir_remove(fs->store, node->path, &who, field_of(a));
 	return policy_dir_set(fs->store, node->path, &who, field_of(a),

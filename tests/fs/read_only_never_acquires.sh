@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Read-only opens never acquire and never wait; O_RDONLY|O_CREAT of a free name is
-# ENOENT; an open for writing without O_CREAT of a free name is ENOENT.
+# Read-only opens never acquire and never wait; O_RDONLY|O_CREAT of a free name (as
+# flock(1) opens) succeeds and holds nothing; an open for writing without O_CREAT of a
+# free name is ENOENT.
 . "$(dirname "$0")/lib.sh"
 mount_lockfs --timeout=30 || exit 1
 
 is "$("$FSOP" open "$MNT/free" r)" ENOENT "O_RDONLY of a free name is ENOENT"
-is "$("$FSOP" open "$MNT/free" rc)" ENOENT "O_RDONLY|O_CREAT of a free name is ENOENT"
+is "$("$FSOP" open "$MNT/free" rc)" OK "O_RDONLY|O_CREAT of a free name succeeds (holding nothing)"
+[ ! -e "$MNT/free" ]
+ok $? "and once it is closed, the name is gone again"
 is "$("$FSOP" open "$MNT/free" w)" ENOENT "O_WRONLY without O_CREAT of a free name is ENOENT"
 cat "$MNT/free" 2>/dev/null
 is $? 1 "cat of a free name fails"

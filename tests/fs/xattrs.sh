@@ -22,7 +22,7 @@ like "$(xattr "$L" user.lock.acquired)" "[0-9]*.[0-9]*" "acquired is Unix second
 is "$(xattr "$L" user.lock.expire)" ENODATA "no expiry: expire is absent"
 is "$(xattr "$L" user.lock.ttl)" ENODATA "no expiry: ttl is absent"
 is "$(xattr "$L" user.lock.tags)" ENODATA "no tags: tags is absent"
-is "$("$FSOP" listxattr "$L")" "OK user.lock.owner,user.lock.count,user.lock.generation,user.lock.acquired,user.lock.waiters,user.lock.uid,user.lock.gid,user.lock.pid,user.lock.comm,user.lock.host" \
+is "$("$FSOP" listxattr "$L")" "OK user.lock.owner,user.lock.count,user.lock.generation,user.lock.acquired,user.lock.waiters,user.lock.uid,user.lock.gid,user.lock.pid,user.lock.comm,user.lock.host,user.lock.mode" \
 	"listxattr lists exactly the present attributes"
 
 setfattr -n user.lock.ttl -v 100 "$L"

@@ -299,10 +299,12 @@ static struct {
 } places[16];
 static unsigned place_count;
 
-static void record_place(void *ctx, int64_t ticket, enum waitq_place what)
+static void record_place(void *ctx, struct request *req, enum waitq_place what)
 {
+	if (!req->ticket)
+		return; /* only places in line are of interest here */
 	assert_true(place_count < 16);
-	places[place_count].ticket = ticket;
+	places[place_count].ticket = req->ticket;
 	places[place_count].what = what;
 	place_count++;
 }
