@@ -59,7 +59,8 @@ int policy_parse_ttl(const char *text, size_t len, bool *has_ttl, double *second
 		*seconds = 0;
 		return 0;
 	}
-	if (parse_decimal(text, len, seconds) < 0 || *seconds <= 0)
+	/* Kept to the microsecond: a TTL that rounds to 0 would mean "never". */
+	if (parse_decimal(text, len, seconds) < 0 || *seconds < 1e-6)
 		return -EINVAL;
 	*has_ttl = true;
 	return 0;
@@ -164,7 +165,7 @@ void policy_format_seconds(double seconds, char *out, size_t cap)
 		snprintf(out, cap, "inf");
 		return;
 	}
-	snprintf(out, cap, "%.3f", seconds);
+	snprintf(out, cap, "%.6f", seconds);
 	len = strlen(out);
 	while (len > 0 && out[len - 1] == '0')
 		out[--len] = '\0';

@@ -42,7 +42,7 @@ const char *policy_open_name(enum policy_open mode);
 /* Parse a timeout: a decimal number of seconds >= 0, or "inf".  -EINVAL. */
 int policy_parse_timeout(const char *text, size_t len, double *seconds);
 
-/* Parse a TTL: a decimal number of seconds > 0, or "none".  -EINVAL. */
+/* Parse a TTL: a decimal number of seconds, at least 0.000001, or "none".  -EINVAL. */
 int policy_parse_ttl(const char *text, size_t len, bool *has_ttl, double *seconds);
 
 /*
@@ -52,7 +52,7 @@ int policy_parse_ttl(const char *text, size_t len, bool *has_ttl, double *second
  */
 int policy_parse_tags(const char *text, size_t len, char **canonical);
 
-/* Format seconds as lockfs prints them: "10", "0.25", "inf". */
+/* Format seconds as lockfs keeps them, to the microsecond: "10", "0.25", "inf". */
 void policy_format_seconds(double seconds, char *out, size_t cap);
 
 /*

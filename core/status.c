@@ -2,8 +2,9 @@
  * status.c — the status text of a lock file: one "name: value" line each.
  *
  * Built by hand, not with snprintf: its length is the lock file's size,
- * asked for by every LOOKUP and GETATTR.  Text from users (the key, the
- * note) is escaped so that every line is one field, whatever the name.
+ * asked for by every LOOKUP and GETATTR.  Every text value (the key, the
+ * note, the owner, tags, the holder's comm and host — a process names
+ * itself) is escaped so that every line is one field, whatever it says.
  */
 #include "lock.h"
 #include "name.h"
@@ -146,10 +147,11 @@ static void line_end(struct text *t)
 	put(t, "\n", 1);
 }
 
+/* A text value, escaped: owners, tags, comm and host come from users too. */
 static void line_str(struct text *t, const char *name, const char *value)
 {
 	line_start(t, name);
-	put_str(t, value);
+	put_escaped(t, (const uint8_t *)value, strlen(value));
 	line_end(t);
 }
 

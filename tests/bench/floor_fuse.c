@@ -1,9 +1,8 @@
 /*
  * floor_fuse.c — the least a FUSE lock service can cost here: a low-level
  * filesystem that answers the requests of an acquire+release pair (LOOKUP,
- * CREATE, RELEASE, LOOKUP, UNLINK) with no storage, no caching and the
- * single-threaded loop.  FLUSH is not implemented, so the kernel stops
- * sending it after the first ENOSYS.
+ * CREATE, FLUSH, RELEASE, LOOKUP, UNLINK) with no storage, no caching and
+ * the single-threaded loop.
  *
  *   floor_fuse [-d] MOUNTPOINT   (foreground; stop with fusermount3 -u)
  *
@@ -92,12 +91,28 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, slot < 0 ? ENOENT : 0);
 }
 
+/*
+ * FLUSH and RELEASE answered, not refused: a filesystem with file locks
+ * (lockfs) must see every close, so the floor pays for the same requests.
+ */
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
 static const struct fuse_lowlevel_ops ops = {
 	.lookup = op_lookup,
 	.getattr = op_getattr,
 	.create = op_create,
 	.open = op_open,
 	.unlink = op_unlink,
+	.flush = op_flush,
+	.release = op_release,
 };
 
 int main(int argc, char **argv)

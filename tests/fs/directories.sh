@@ -61,4 +61,8 @@ rm "$MNT/build/42"
 [ ! -e "$MNT/build" ]
 ok $? "a directory held up only by locks vanishes with the last of them"
 is "$(ls "$MNT" | tr '\n' ' ')" "jobs top " "the root lists what is left"
+# Values are kept to the microsecond: a tiny TTL is not "never".
+is "$("$FSOP" setxattr "$MNT/jobs" user.lock.ttl 0.0001)" OK "a TTL of 0.0001 s is accepted"
+is "$(xattr "$MNT/jobs" user.lock.ttl)" 0.0001 "and kept as written"
+is "$("$FSOP" setxattr "$MNT/jobs" user.lock.ttl 0.0000001)" EINVAL "one below a microsecond is EINVAL"
 finish

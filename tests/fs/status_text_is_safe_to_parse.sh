@@ -19,6 +19,14 @@ touch "$MNT/back\\slash" "$MNT/$(printf 'tab\there')" "$MNT/$(printf 'del\177x')
 is "$(head -n 1 "$MNT/back\\slash")" 'key: back\\slash' "a backslash is doubled"
 is "$(head -n 1 "$MNT/$(printf 'tab\there')")" 'key: tab\x09here' "a tab is \\x09"
 is "$(head -n 1 "$MNT/$(printf 'del\177x')")" 'key: del\x7fx' "DEL is \\x7f"
+# A process names itself: its name (comm) cannot forge lines either.
+/usr/bin/python3 - "$MNT/named" <<'PYEOF'
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(15, b"x\nuid: 0\npid: 1", 0, 0, 0)  # PR_SET_NAME
+os.close(os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY))
+PYEOF
+is "$(grep -c '^uid: ' "$MNT/named")" 1 "a process name with newlines adds no line"
+is "$(grep '^comm: ' "$MNT/named")" 'comm: x\nuid: 0\npid: 1' "it is escaped"
 touch "$MNT/ünïcødé"
 is "$(head -n 1 "$MNT/ünïcødé")" "key: ünïcødé" "UTF-8 text stays as it is"
 finish
