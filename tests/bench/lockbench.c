@@ -11,6 +11,8 @@
  *   lockbench outside DIR DB N             row deleted outside the mount -> waiter's return
  *   lockbench interrupt DIR N              SIGINT -> blocked open's return
  *   lockbench waiters DIR PID N            N blocked processes: daemon RSS, threads, drain time
+ *   lockbench flockpair DIR N              N x (flock LOCK_EX, flock LOCK_UN) on one open file
+ *   lockbench killgrant DIR N              kill -9 of a flock holder -> blocked flock's return
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -390,6 +393,93 @@ static int many_waiters(const char *dir, pid_t daemon, int n)
 	return 0;
 }
 
+static int open_lock_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CREAT, 0644); /* as flock(1) opens */
+
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+static int flockpair(const char *dir, int n)
+{
+	char path[4096];
+	double start;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/flockpair", dir);
+	fd = open_lock_file(path);
+	for (int i = 0; i < n / 10 + 10; i++) /* warm up */
+		if (flock(fd, LOCK_EX) < 0 || flock(fd, LOCK_UN) < 0)
+			die("flock");
+	start = now();
+	for (int i = 0; i < n; i++)
+		if (flock(fd, LOCK_EX) < 0 || flock(fd, LOCK_UN) < 0)
+			die("flock");
+	printf("flock_pair_us=%.2f\n", (now() - start) * 1e6 / n);
+	close(fd);
+	return 0;
+}
+
+/*
+ * Each round: a child takes the flock and stays; a second child blocks in
+ * flock and records when it returns; the parent waits until the second is
+ * queued, notes the time and kills the first with SIGKILL.
+ */
+static int killgrant(const char *dir, int n)
+{
+	char path[4096];
+	double *granted = shared(sizeof(double) * (size_t)n);
+	double *lat = calloc((size_t)n, sizeof(*lat));
+
+	if (!lat)
+		die("calloc");
+	snprintf(path, sizeof(path), "%s/killgrant", dir);
+	for (int i = 0; i < n; i++) {
+		int ready[2];
+		char c;
+		pid_t holder, waiter;
+
+		if (pipe(ready) < 0)
+			die("pipe");
+		holder = fork();
+		if (holder == 0) {
+			int fd = open_lock_file(path);
+
+			if (flock(fd, LOCK_EX) < 0)
+				die("flock");
+			if (write(ready[1], "x", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (read(ready[0], &c, 1) != 1)
+			die("holder");
+		close(ready[0]);
+		close(ready[1]);
+		waiter = fork();
+		if (waiter == 0) {
+			int fd = open_lock_file(path);
+
+			if (flock(fd, LOCK_EX) < 0)
+				die("flock");
+			granted[i] = now();
+			_exit(0);
+		}
+		wait_for_waiters(path, 1);
+		double t0 = now();
+
+		kill(holder, SIGKILL);
+		waitpid(waiter, NULL, 0);
+		waitpid(holder, NULL, 0);
+		lat[i] = granted[i] - t0;
+	}
+	print_percentiles("killgrant", lat, n);
+	free(lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -412,6 +502,10 @@ int main(int argc, char **argv)
 		return interrupt(argv[2], atoi(argv[3]));
 	if (!strcmp(mode, "waiters") && argc == 5)
 		return many_waiters(argv[2], (pid_t)atoi(argv[3]), atoi(argv[4]));
+	if (!strcmp(mode, "flockpair") && argc == 4)
+		return flockpair(argv[2], atoi(argv[3]));
+	if (!strcmp(mode, "killgrant") && argc == 4)
+		return killgrant(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of lockbench.c\n");
 	return 2;
 }

@@ -5,17 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 MNT2=$T/mnt2
 mkdir -p "$MNT2"
-second_pid=
-stop_second() {
-	[ -n "$second_pid" ] && kill -TERM "$second_pid" 2>/dev/null && wait "$second_pid" 2>/dev/null
-	grep -q " $MNT2 fuse.lockfs " /proc/mounts && fusermount3 -uz "$MNT2"
-	second_pid=
-}
-trap 'status=$?; stop_second; cleanup; exit $status' EXIT
 mount_lockfs --timeout=30 || exit 1
-"$LOCKFS" -f --timeout=30 "$CACHE" "$MNT2" 2>>"$T/daemon2.log" &
-second_pid=$!
-wait_until grep -q " $MNT2 fuse.lockfs " /proc/mounts
+mount_second "$CACHE" "$MNT2" --timeout=30
 ok $? "a second daemon mounts the same cache"
 
 places() { sql "SELECT count(*) FROM lockfs_waiter WHERE parked = 0"; }
@@ -54,9 +45,7 @@ touch "$MNT/line"
 "$FSOP" open "$MNT2/line" w >"$T/orphan" 2>&1 &
 orphan=$!
 wait_until places_are 1
-kill -KILL "$second_pid"
-wait "$second_pid" 2>/dev/null
-second_pid=
+kill_second
 wait "$orphan"
 is "$(cat "$T/orphan")" ECONNABORTED "the waiter of a killed daemon gets ECONNABORTED"
 is "$(places)" 1 "its place is still in the cache"

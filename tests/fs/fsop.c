@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "open_flags.h"
+
 static int result(int rc)
 {
 	if (rc < 0) {
@@ -38,26 +40,6 @@ static int result(int rc)
 	return 0;
 }
 
-static int open_flags(const char *spec)
-{
-	int flags = O_RDONLY;
-
-	if (strncmp(spec, "rw", 2) == 0)
-		flags = O_RDWR, spec += 2;
-	else if (*spec == 'w')
-		flags = O_WRONLY, spec++;
-	else if (*spec == 'r')
-		spec++;
-	for (; *spec; spec++) {
-		if (*spec == 'c')
-			flags |= O_CREAT;
-		else if (*spec == 'x')
-			flags |= O_EXCL;
-		else if (*spec == 't')
-			flags |= O_TRUNC;
-	}
-	return flags;
-}
 
 static int do_open(const char *path, const char *spec)
 {

@@ -28,41 +28,7 @@ DB=$CACHE/cache.db
 mkdir -p "$MNT"
 DAEMON_PID=
 DAEMON_STATUS=
-TESTS=0
-FAILED=0
-
-note() { printf '# %s\n' "$*"; }
-
-ok() { # ok CONDITION_STATUS DESCRIPTION
-	TESTS=$((TESTS + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $TESTS - $2"
-	else
-		echo "not ok $TESTS - $2"
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-is() { # is GOT WANT DESCRIPTION
-	if [ "$1" = "$2" ]; then
-		ok 0 "$3"
-	else
-		ok 1 "$3"
-		note "got:  '$1'"
-		note "want: '$2'"
-	fi
-}
-
-like() { # like GOT GLOB DESCRIPTION
-	# shellcheck disable=SC2053
-	if [[ $1 == $2 ]]; then
-		ok 0 "$3"
-	else
-		ok 1 "$3"
-		note "got:  '$1'"
-		note "want like: '$2'"
-	fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 is_mounted() { grep -q " $MNT fuse.lockfs " /proc/mounts; }
 
@@ -129,8 +95,33 @@ finish() {
 	exit $?
 }
 
+# A second daemon: mount_second CACHE MOUNTPOINT [OPTIONS...] starts lockfs -f there
+# (its log in $T/daemon2.log) and waits for the mount; SECOND_PID is its pid.
+# kill_second stops it with SIGKILL; stop_second (cleanup calls it) with SIGTERM.
+SECOND_PID=
+SECOND_MNT=
+mount_second() {
+	local cache=$1
+	SECOND_MNT=$2
+	shift 2
+	"$LOCKFS" -f "$@" "$cache" "$SECOND_MNT" 2>>"$T/daemon2.log" &
+	SECOND_PID=$!
+	wait_until grep -q " $SECOND_MNT fuse.lockfs " /proc/mounts
+}
+kill_second() {
+	{ kill -KILL "$SECOND_PID"; wait "$SECOND_PID"; } 2>/dev/null
+	SECOND_PID=
+}
+stop_second() {
+	[ -n "$SECOND_PID" ] && kill -TERM "$SECOND_PID" 2>/dev/null && wait "$SECOND_PID" 2>/dev/null
+	[ -n "$SECOND_MNT" ] && grep -q " $SECOND_MNT fuse.lockfs " /proc/mounts && fusermount3 -uz "$SECOND_MNT"
+	SECOND_PID=
+	return 0
+}
+
 cleanup() {
 	local status=$?
+	stop_second
 	unmount_lockfs
 	rm -rf "$T"
 	exit $status
@@ -155,11 +146,11 @@ xattr() { "$FSOP" getxattr "$1" "$2" | sed 's/^OK //'; }
 # waiters FILE: user.lock.waiters, or "" when the file is gone.
 waiters() { "$FSOP" getxattr "$1" user.lock.waiters | sed -n 's/^OK //p'; }
 
-# wait_jobs: wait for the test's background jobs (not the daemon); status of the last.
+# wait_jobs: wait for the test's background jobs (not the daemons); status of the last.
 wait_jobs() {
 	local status=0 pid
 	for pid in $(jobs -p); do
-		[ "$pid" = "$DAEMON_PID" ] && continue
+		[ "$pid" = "$DAEMON_PID" ] || [ "$pid" = "$SECOND_PID" ] && continue
 		wait "$pid"
 		status=$?
 	done
@@ -168,3 +159,6 @@ wait_jobs() {
 
 # waiters_are FILE N: user.lock.waiters of FILE is N now (use with wait_until).
 waiters_are() { [ "$(waiters "$1")" = "$2" ]; }
+
+# mount_is_empty: the mount's root lists nothing (use with wait_until).
+mount_is_empty() { [ -z "$(ls -A "$MNT")" ]; }
