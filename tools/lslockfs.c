@@ -78,6 +78,7 @@ enum column {
 	COL_MOUNT,
 	COL_KEY,
 	COL_MODE,
+	COL_BOUND,
 	COL_COUNT,
 	COL_OWNER,
 	COL_PID,
@@ -101,8 +102,11 @@ static const struct column_info column_infos[NCOLUMNS] = {
     [COL_MOUNT] = {"MOUNT", false, false, "mountpoint of the lockfs showing the lock"},
     [COL_KEY] = {"KEY", false, true, "key of the lock, as a path below its mount"},
     [COL_MODE] = {"MODE", false, false, "exclusive or shared"},
-    [COL_COUNT] = {"COUNT", true, false, "how many times the owner holds it"},
-    [COL_OWNER] = {"OWNER", false, false, "owning thread, <pid>-<tid>"},
+    [COL_BOUND] = {"BOUND", false, false, "how the lock is bound to an open file"},
+    [COL_COUNT] = {"COUNT", true, false,
+		   "how many times the owner holds it; shared: how many hold it"},
+    [COL_OWNER] = {"OWNER", false, false,
+		   "<pid>-<tid> of the owning thread; if bound, <BOUND>:<pid> or shared"},
     [COL_PID] = {"PID", true, false, "PID of the process that acquired it"},
     [COL_COMMAND] = {"COMMAND", false, true, "command of that process"},
     [COL_UID] = {"UID", true, false, "user ID of that process"},
@@ -112,7 +116,11 @@ static const struct column_info column_infos[NCOLUMNS] = {
     [COL_GENERATION] = {"GENERATION", true, false, "fencing token of the acquisition"},
 };
 
-/* The default columns after MOUNT (which leads only when several mounts are listed). */
+/*
+ * The default columns after MOUNT (which leads only when several mounts are
+ * listed).  BOUND is left out, to keep the table narrow: a bound lock's
+ * OWNER names its binding too.
+ */
 static const enum column default_columns[] = {
     COL_KEY, COL_MODE, COL_COUNT,   COL_OWNER,	 COL_PID,	 COL_COMMAND,
     COL_UID, COL_HELD, COL_EXPIRES, COL_WAITERS, COL_GENERATION,
@@ -310,6 +318,7 @@ struct lock_row {
 	size_t mount;  /* index in the mount list */
 	char *key;     /* relative to the mount */
 	char *mode;    /* NULL: exclusive (no user.lock.mode) */
+	char *bound;   /* NULL: not bound to an open file (no user.lock.bound) */
 	char *owner;   /* NULL: unknown (a SyncLock) */
 	char *command; /* NULL: not made by lockfs */
 	long long count, pid, uid, waiters, generation;
@@ -321,6 +330,7 @@ static void lock_row_clear(struct lock_row *row)
 {
 	free(row->key);
 	free(row->mode);
+	free(row->bound);
 	free(row->owner);
 	free(row->command);
 	memset(row, 0, sizeof(*row));
@@ -434,6 +444,8 @@ static int lock_read_once(struct lock_reader *r, struct lock_row *row)
 		rc = parse_integer(r->buf, &row->count) ? 0 : -EBADMSG;
 	if (rc == 0)
 		rc = reader_string(r, "user.lock.mode", &row->mode);
+	if (rc == 0)
+		rc = reader_string(r, "user.lock.bound", &row->bound);
 	if (rc == 0)
 		rc =
 		    reader_number(r, "user.lock.generation", &row->generation, has, HAS_GENERATION);
@@ -778,6 +790,8 @@ static const char *cell_text(const struct listing *l, const struct lock_row *r, 
 		return r->key;
 	case COL_MODE:
 		return r->mode ? r->mode : "exclusive";
+	case COL_BOUND:
+		return r->bound;
 	case COL_OWNER:
 		return r->owner;
 	case COL_COMMAND:
@@ -1131,8 +1145,9 @@ static void usage(void)
 	      stdout);
 	for (int c = 0; c < NCOLUMNS; c++)
 		printf(" %11s  %s\n", column_infos[c].name, column_infos[c].help);
-	fputs("\nMOUNT is shown by default when several mounts are listed, and always in JSON.\n"
-	      "\nFor more details see the README of lockfs.\n",
+	fputs("\nMOUNT is shown by default when several mounts are listed, and always in JSON;\n"
+	      "BOUND only when asked for (-o +BOUND).\n"
+	      "\nFor more details see lslockfs(8).\n",
 	      stdout);
 }
 

@@ -2,8 +2,10 @@
 # lslockfs --json prints one JSON object {"locks": [...]}: lower-case field names,
 # numbers as numbers, null for what a lock does not have, keys as they are (quotes,
 # backslashes and newlines escaped by JSON, not by lslockfs); no locks: an empty list.
+# BOUND, not a default field, is "flock" for a flock(2) lock and null for one touch took.
 . "$(dirname "$0")/lib.sh"
 LSLOCKFS=${LOCKFS_LSLOCKFS:?LOCKFS_LSLOCKFS is not set}
+LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
 mount_lockfs --timeout=20 || exit 1
 
 # summary FILE: one line per lock, held and expires reduced to their type and range.
@@ -58,6 +60,21 @@ is "$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["locks"])
 rm "$MNT/deploy"
 wait $waiter_pid
 is $? 0 "the waiter got the lock"
+
+# BOUND, asked for: how a lock is bound to an open file, null for one an open took
+# (deploy, now held by the waiter's touch).
+"$LOCKOP" open 0 "$MNT/flocked" rc + flock 0 ex + mark "$T/held" + await "$T/go" >"$T/holder" &
+holder_pid=$!
+wait_until test -e "$T/held"
+"$LSLOCKFS" -J -o key,bound,mode,owner "$MNT" >"$T/bound.json"
+is "$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["locks"][:2])' <"$T/bound.json")" \
+	"[{'key': 'deploy', 'bound': None, 'mode': 'exclusive', 'owner': '$waiter_pid-$waiter_pid'}, {'key': 'flocked', 'bound': 'flock', 'mode': 'exclusive', 'owner': 'flock:$holder_pid'}]" \
+	"-o +bound: \"flock\" for a flock(2) lock (its owner flock:PID), null for a lock touch took"
+touch "$T/go"
+wait $holder_pid
+is "$(tr '\n' ' ' <"$T/holder")" "OK OK OK OK " "the flock holder's calls all succeeded"
+wait_until test ! -e "$MNT/flocked"
+ok $? "its exit released the flock lock"
 
 # The layout is libsmartcols', as lslocks -J prints it.
 "$LSLOCKFS" -J -o key,count "$MNT/" >"$T/layout.json"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lslockfs's options as lslocks spells them: -o chooses and orders the columns (any
-# case; +LIST adds to the defaults; an unknown one is an error), --output-all, -n drops
+# case; +LIST adds to the defaults; an unknown one is an error), --output-all (BOUND
+# too, which is no default column and "-" for a lock an open took), -n drops
 # the header, -r writes one space between values and blanks, backslashes and control
 # characters as \xHH; on a terminal KEY is cut to fit its width, never with -u nor
 # when stdout is no terminal.  Usage errors exit 1 as in util-linux; --help, --version.
@@ -32,10 +33,10 @@ is "$(run -r -o +MOUNT "$MNT" | head -n 1)" \
 	"KEY MODE COUNT OWNER PID COMMAND UID HELD EXPIRES WAITERS GENERATION MOUNT" \
 	"-o +MOUNT adds MOUNT after the default columns"
 is "$(run -r --output-all "$MNT" | head -n 1)" \
-	"MOUNT KEY MODE COUNT OWNER PID COMMAND UID HELD EXPIRES WAITERS GENERATION" \
+	"MOUNT KEY MODE BOUND COUNT OWNER PID COMMAND UID HELD EXPIRES WAITERS GENERATION" \
 	"--output-all: every column"
 is "$(run -r --output-all -o +KEY "$MNT" | head -n 1)" \
-	"MOUNT KEY MODE COUNT OWNER PID COMMAND UID HELD EXPIRES WAITERS GENERATION KEY" \
+	"MOUNT KEY MODE BOUND COUNT OWNER PID COMMAND UID HELD EXPIRES WAITERS GENERATION KEY" \
 	"--output-all -o +KEY: every column, then KEY again (as lslocks)"
 is "$(run -r --output-all -o KEY "$MNT" | head -n 1)" "KEY" "the last -o without + replaces the columns"
 is "$(run -o KEY,BOGUS "$MNT")" "
@@ -56,6 +57,16 @@ $long touch -
 my\\x20lock touch -
 new\\x0aline touch -
 status 0" "-r: one space between values; space, backslash and newline as \\xHH"
+# BOUND: a shared flock(1) lock, held while lslockfs runs, shows its binding; a lock
+# touch took shows "-" (and is no default column).
+owner=$(xattr "$MNT/my lock" user.lock.owner)
+is "$(flock -s "$MNT/config" "$LSLOCKFS" -r -o KEY,BOUND,MODE,COUNT,OWNER "$MNT" 2>&1 |
+	grep -E '^(KEY|config|my\\x20lock) ')" "KEY BOUND MODE COUNT OWNER
+config flock shared 1 shared
+my\x20lock - exclusive 1 $owner" \
+	"-o KEY,BOUND,...: flock for a shared flock(1) lock (owner shared), - for a lock touch took"
+wait_until test ! -e "$MNT/config"
+ok $? "the flock lock is gone once flock(1) ends"
 # A terminal 40 columns wide: KEY is cut to what is left beside COMMAND (7 = its header).
 on_terminal() { # on_terminal COLUMNS ARGS...: run lslockfs on a pseudo-terminal
 	local cols=$1
@@ -95,6 +106,7 @@ Available output columns:
        MOUNT  *
          KEY  *
         MODE  *
+       BOUND  *
        COUNT  *
        OWNER  *
          PID  *
