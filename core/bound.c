@@ -191,6 +191,7 @@ int lock_acquire_bound(struct store *st, const char *key, const struct caller *w
 		if (rc == 0)
 			rc = lock_write_fresh(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who,
 					      hold, defaults, now, grant, NULL);
+		grant->expired = rc == 0 && lock_row_expired(&lr, now);
 		break;
 	case ROW_HELD:
 		if (mine) {

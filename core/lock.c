@@ -287,6 +287,7 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 		if (rc == 0)
 			rc = lock_write_fresh(st, key, lr.class == ROW_ABSENT ? 0 : lr.row.id, who,
 					      NULL, defaults, now, grant, info);
+		grant->expired = rc == 0 && lock_row_expired(&lr, now);
 		if (rc == 0 && ticket && ticket->id)
 			rc = store_waiter_delete(st, ticket->id);
 		if (rc == 0 && ticket)
@@ -321,6 +322,7 @@ int lock_let_go(struct store *st, const char *key, const struct lock_row *lr,
 		if (rc < 0)
 			return rc;
 	}
+	outcome->acquired = lr->row.store_time;
 	if (next && (!oldest || oldest == next->ticket)) {
 		outcome->kind = LOCK_HANDED_OVER;
 		rc = lock_write_fresh(st, key, lr->row.id, next->who, next->hold, next->defaults, now,
@@ -460,6 +462,8 @@ int lock_renew(struct store *st, const char *key, const struct caller *who,
 	rc = policy_resolve(st, dir, defaults, &policy);
 	if (rc == 0) {
 		rc = change_expiry(st, key, who, policy.has_ttl, policy.ttl);
+		if (rc == 0 && policy.has_ttl)
+			rc = 1; /* the expiry moved */
 		policy_clear(&policy);
 	}
 	store_read_end(st);

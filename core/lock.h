@@ -60,6 +60,7 @@ struct lock_grant {
 	int64_t count;      /* the hold count after it */
 	int64_t generation; /* the lock's generation (0 when not made by lockfs) */
 	bool fresh;         /* true when it took a free lock */
+	bool expired;       /* ...that had expired (its holder's TTL ran out) */
 	double acquired;    /* the row's store_time */
 	bool expires;
 	double expire_time;
@@ -97,6 +98,7 @@ struct lock_outcome {
 	bool broken;                     /* released by a permitted caller who was not the owner */
 	char owner[LOCK_OWNER_MAX];      /* the owner before ("" for a SyncLock) */
 	int64_t count;                   /* count before */
+	double acquired;                 /* RELEASED, HANDED_OVER: when the lock was taken */
 	struct lock_grant successor;     /* HANDED_OVER: what the successor got */
 };
 
@@ -196,7 +198,8 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 /*
  * Renew: expiry = now + the TTL in force in key's directory (defaults: the
  * mount's), or none.  The owner or a permitted caller.  No write when
- * nothing would change.
+ * nothing would change.  Returns 1 when a TTL moved the expiry, 0 when
+ * none is in force, or -errno.
  */
 int lock_renew(struct store *st, const char *key, const struct caller *who,
 	       const struct policy *defaults);

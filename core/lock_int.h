@@ -28,6 +28,12 @@ struct lock_row {
 int lock_load_row(struct store *st, const char *key, double now, struct lock_row *lr,
 		  struct store_text *text);
 
+/* A free row that is free because its TTL ran out. */
+static inline bool lock_row_expired(const struct lock_row *lr, double now)
+{
+	return lr->class == ROW_FREE && lr->row.expires && lr->row.expire_time <= now;
+}
+
 /* Owner: same "<tgid>-<tid>" and, for a lock made by lockfs, the same start time. */
 bool lock_row_owned_by(const struct lock_row *lr, const struct caller *who);
 

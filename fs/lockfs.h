@@ -30,6 +30,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "request.h"
+#include "stats.h"
 #include "store.h"
 #include "tree.h"
 #include "waitq.h"
@@ -39,6 +40,7 @@ struct options {
 	char *mountpoint;
 	struct policy defaults; /* --timeout, --ttl, --tag */
 	bool foreground;
+	bool stats; /* keep statistics (--stats=on, the default) */
 };
 
 struct lockfs {
@@ -57,6 +59,11 @@ struct lockfs {
 	struct notifier notifier;
 	struct memo memo;
 	struct handles handles;
+	struct stats stats; /* counted when opts.stats */
+	struct {
+		pid_t tid; /* a compare-and-release refused ESTALE to this thread... */
+		fuse_ino_t ino; /* ...for this file: the kernel asks once more (not counted) */
+	} refused;
 	struct {
 		char *dir;             /* the directory last asked about... */
 		enum policy_open mode; /* ...what an open for writing does there... */
@@ -103,6 +110,19 @@ void lockfs_request_dropped(struct lockfs *fs, struct request *req);
  * bound to it go, and the handle is freed (ops.c).
  */
 void lockfs_handle_release(struct lockfs *fs, struct handle *handle);
+
+/* Count n events of kind c, and record durations (lockfs.lock held). */
+static inline void lockfs_count(struct lockfs *fs, enum stats_counter c, uint64_t n)
+{
+	if (fs->opts.stats)
+		stats_count(&fs->stats, c, n);
+}
+
+static inline void lockfs_time(struct lockfs *fs, struct stats_times *times, double seconds)
+{
+	if (fs->opts.stats)
+		stats_time(times, seconds);
+}
 
 /* Start and stop the watch thread (watch.c). */
 int watch_start(struct lockfs *fs);

@@ -51,6 +51,7 @@ struct cli {
 	char *timeout;
 	char *ttl;
 	char *open; /* --open: what an open for writing does at the root */
+	char *stats; /* --stats: on or off */
 	char *tags;    /* joined with ',' */
 	char *bad_tag; /* the first --tag or -o tag option refused on its own, as typed */
 	char *positional[2];
@@ -67,6 +68,8 @@ static const struct fuse_opt cli_spec[] = {
 	{"ttl=%s", offsetof(struct cli, ttl), 0},
 	{"--open=%s", offsetof(struct cli, open), 0},
 	{"open=%s", offsetof(struct cli, open), 0},
+	{"--stats=%s", offsetof(struct cli, stats), 0},
+	{"stats=%s", offsetof(struct cli, stats), 0},
 	FUSE_OPT_KEY("--tag=", KEY_TAG),
 	FUSE_OPT_KEY("tag=", KEY_TAG),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
@@ -95,6 +98,8 @@ static void usage(FILE *out)
 		"                             the last close), none (flock/fcntl only)\n"
 		"                             (default acquire)\n"
 		"  --tag=T, -o tag=T          a tag for new locks (repeatable)\n"
+		"  --stats=on|off, -o stats=  keep statistics, shown in the root's\n"
+		"                             user.lockfs.stats (default on)\n"
 		"  -f                         stay in the foreground, log to stderr\n"
 		"  -d                         debug log (implies -f)\n"
 		"  -o allow_other, ...        FUSE mount options\n"
@@ -202,6 +207,17 @@ static int read_policy(const struct cli *cli, struct policy *p)
 					      cli->tags ? strlen(cli->tags) : 0, &p->tags)) {
 		fprintf(stderr, "lockfs: bad tag in '%s': non-empty text of at most %d bytes\n",
 			cli->bad_tag ? cli->bad_tag : cli->tags, TAG_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+/* --stats=on|off (default on); print what is wrong. */
+static int read_stats(const struct cli *cli, bool *on)
+{
+	*on = !cli->stats || strcmp(cli->stats, "on") == 0;
+	if (cli->stats && !*on && strcmp(cli->stats, "off") != 0) {
+		fprintf(stderr, "lockfs: bad stats '%s': on or off\n", cli->stats);
 		return -1;
 	}
 	return 0;
@@ -653,7 +669,7 @@ out_session:
  */
 static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 {
-	static const char *const spaced[] = {"--timeout", "--ttl", "--tag", "--open"};
+	static const char *const spaced[] = {"--timeout", "--ttl", "--tag", "--open", "--stats"};
 	bool options_ended = false;
 
 	for (int i = 0; i < argc; i++) {
@@ -724,7 +740,7 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	}
 	cache = cli->positional[0];
 	mountpoint = cli->positional[1];
-	if (read_policy(cli, &fs->opts.defaults) < 0)
+	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0)
 		return EXIT_BAD;
 	state = check_mountpoint(mountpoint, &fs->opts.mountpoint);
 	if (state == MOUNTPOINT_REFUSED)
@@ -754,6 +770,7 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	if (check_cache(cache, cache_real, &fs->opts.cache_dir) < 0)
 		goto out;
 	fs->opts.foreground = cli->foreground;
+	stats_init(&fs->stats, clock_wall());
 	status = 0;
 out:
 	free(cache_real);
@@ -809,6 +826,7 @@ int main(int argc, char *argv[])
 	free(cli.timeout);
 	free(cli.ttl);
 	free(cli.open);
+	free(cli.stats);
 	free(cli.tags);
 	free(cli.bad_tag);
 	fuse_opt_free_args(&args);

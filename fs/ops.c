@@ -339,8 +339,12 @@ static void note_granted(struct lockfs *fs, const char *key, const struct lock_g
 	memo_touched(&fs->memo, key); /* its status changed: its writer may tell it */
 	if (strchr(key, '/'))
 		memo_forget_dirs(&fs->memo, key);
-	if (grant->fresh)
+	if (grant->fresh) {
 		tree_add(&fs->tree, key, grant->expires, grant->expire_time);
+		lockfs_count(fs, STATS_ACQUISITIONS, 1);
+	}
+	if (grant->expired)
+		lockfs_count(fs, STATS_EXPIRIES, 1);
 	if (node && !node->is_dir) {
 		node->held = true;
 		node->store_time = grant->acquired;
@@ -371,6 +375,7 @@ void ops_carry(struct lockfs *fs, struct handle *handle, const struct lock_hold 
 static void grant_waiter(struct lockfs *fs, struct request *waiter, const struct lock_grant *grant)
 {
 	note_granted(fs, waiter->key, grant);
+	lockfs_time(fs, &fs->stats.wait, clock_monotonic() - waiter->arrived);
 	waiter->generation = grant->generation;
 	waiter->ticket = 0; /* its place in line went with the grant */
 	if (waiter->bound && waiter->handle && !waiter->handle_owned)
@@ -511,6 +516,7 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 		return -EBUSY;
 	if (!ticket.take) {
 		waitq_note(&fs->waitq, req->tid, key, -ETIMEDOUT, clock_monotonic());
+		lockfs_count(fs, STATS_TIMEOUTS, 1); /* a timeout of 0, or past it */
 		return -ETIMEDOUT;
 	}
 	if (!known) {
@@ -522,6 +528,7 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 	}
 	if (waitq_enqueue(&fs->waitq, req) < 0)
 		return -EAGAIN; /* out of memory for a queue: try again later, in line */
+	lockfs_count(fs, STATS_WAITS, 1);
 	if (flags & LOCK_REENTER_ONLY)
 		lockfs_offer_to_head(fs, key); /* the lock may be free with others queued first */
 	return REQUEST_HELD;
@@ -727,14 +734,20 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 void ops_released(struct lockfs *fs, const struct request *req, const char *key,
 		  const struct lock_outcome *out, struct request *head)
 {
+	if (out->kind != LOCK_DECREMENTED) {
+		lockfs_count(fs, STATS_RELEASES, 1);
+		lockfs_time(fs, &fs->stats.hold, clock_wall() - out->acquired);
+	}
 	if (out->kind == LOCK_HANDED_OVER)
 		grant_waiter(fs, head, &out->successor);
 	else if (out->kind == LOCK_RELEASED)
 		note_released(fs, key);
-	if (out->broken)
+	if (out->broken) {
+		lockfs_count(fs, STATS_BREAKS, 1);
 		lockfs_log(LOG_INFO, "lock %s held by %s (count %lld) broken by uid %u pid %d",
 			   key, out->owner[0] ? out->owner : "a SyncLock", (long long)out->count,
 			   (unsigned)req->uid, (int)req->tid);
+	}
 }
 
 static int unlink_lock(struct lockfs *fs, struct request *req)
@@ -801,6 +814,10 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 		rc = waitq_recall(&fs->waitq, req->tid, node->path, clock_monotonic());
 		if (rc == 0)
 			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults);
+		if (rc == 1) {
+			lockfs_count(fs, STATS_RENEWALS, 1); /* a TTL moved the expiry */
+			rc = 0;
+		}
 		memo_touched(&fs->memo, node->path);
 		if (rc < 0)
 			return rc;

@@ -82,8 +82,15 @@ void request_reply_create(struct request *req, const struct fuse_entry_param *e,
 	handed_over(req, fuse_reply_create(req->fuse, e, &fi));
 }
 
+/* A held request's answer; the ends of waits are counted (ETIMEDOUT, EINTR). */
 void request_reply(struct request *req, int result)
 {
+	struct lockfs *fs = fuse_req_userdata(req->fuse);
+
+	if (result == -ETIMEDOUT)
+		lockfs_count(fs, STATS_TIMEOUTS, 1);
+	else if (result == -EINTR)
+		lockfs_count(fs, STATS_INTERRUPTS, 1);
 	if (result == 0 && req->handle_owned)
 		request_reply_open(req, true);
 	else

@@ -282,8 +282,10 @@ static void *watch_main(void *arg)
 				fs->outside_change = true;
 
 			next_sweep = now + SWEEP_EVERY;
-			if (swept > 0)
+			if (swept > 0) {
 				fs->outside_change = true; /* the tree and known nodes changed */
+				lockfs_count(fs, STATS_EXPIRIES, (uint64_t)swept);
+			}
 		}
 
 		wait = next_sweep - now;

@@ -6,11 +6,13 @@
  * attribute that does not apply is absent (ENODATA), and listxattr lists
  * exactly the present ones.  The writable ones (ttl, tags, release on lock
  * files; timeout, ttl, tags on directories) go through the lock rules and
- * policy.c, which check permission and values.
+ * policy.c, which check permission and values.  The root directory also
+ * shows the daemon's statistics, user.lockfs.stats.
  */
 #include "ops.h"
 #include "name.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +152,48 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 	}
 }
 
+/*
+ * The root directory's user.lockfs.stats: one JSON object (stats.h) with
+ * the held locks of the cache and the requests waiting through this mount.
+ * Asked for its size first (size 0), it answers with room to spare: the
+ * counters may grow before the caller reads.
+ */
+#define STATS_ATTR "user.lockfs.stats"
+#define STATS_ROOM 256
+
+static bool is_stats_attr(const struct lockfs *fs, fuse_ino_t ino, const char *name)
+{
+	return fs->opts.stats && ino == FUSE_ROOT_ID && strcmp(name, STATS_ATTR) == 0;
+}
+
+static int count_held(void *ctx, const char *key, size_t key_len, bool expires,
+		      double expire_time)
+{
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static int stats_get(struct lockfs *fs, struct request *req)
+{
+	char value[2048];
+	uint64_t holds = 0;
+	int rc = lock_for_each_held(fs->store, count_held, &holds);
+	int len;
+
+	if (rc < 0)
+		return rc;
+	len = stats_format_json(&fs->stats, clock_wall(), holds, fs->waitq.waiting, value,
+				sizeof(value));
+	assert(len > 0 && (size_t)len < sizeof(value));
+	if (req->size == 0)
+		fuse_reply_xattr(req->fuse, (size_t)len + STATS_ROOM);
+	else if (req->size < (size_t)len)
+		fuse_reply_err(req->fuse, ERANGE);
+	else
+		fuse_reply_buf(req->fuse, value, (size_t)len);
+	return REQUEST_ANSWERED;
+}
+
 /* Reply to getxattr/listxattr with len bytes of value, honouring size 0 and ERANGE. */
 static void reply_value(fuse_req_t fuse, const char *value, size_t len, size_t size)
 {
@@ -171,6 +215,8 @@ int xattr_get(struct lockfs *fs, struct request *req)
 
 	if (!node)
 		return -ENOENT;
+	if (is_stats_attr(fs, req->ino, req->name))
+		return stats_get(fs, req);
 	if (node->is_dir) {
 		if (!attr_on_dirs(a))
 			return -ENODATA;
@@ -225,6 +271,8 @@ int xattr_list(struct lockfs *fs, struct request *req)
 		lock_info_clear(&info);
 	if (rc < 0)
 		return rc;
+	if (fs->opts.stats && req->ino == FUSE_ROOT_ID)
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s", STATS_ATTR) + 1;
 	reply_value(req->fuse, names, used, req->size);
 	return REQUEST_ANSWERED;
 }
@@ -240,6 +288,22 @@ static int parse_generation(const char *text, size_t len, int64_t *out)
 	buf[len] = '\0';
 	*out = strtoll(buf, NULL, 10);
 	return 0;
+}
+
+/*
+ * A compare-and-release refused ESTALE: the kernel retries a path's
+ * setxattr once on ESTALE, so a refusal arrives twice in a row from one
+ * thread; count it once.
+ */
+static void count_refusal(struct lockfs *fs, const struct request *req)
+{
+	if (fs->refused.tid == req->tid && fs->refused.ino == req->ino) {
+		fs->refused.tid = 0; /* the kernel's retry */
+		return;
+	}
+	lockfs_count(fs, STATS_COMPARE_REFUSALS, 1);
+	fs->refused.tid = req->tid;
+	fs->refused.ino = req->ino;
 }
 
 /* Set (or remove) attribute a of lock file node for req. */
@@ -266,6 +330,7 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 			return -EINVAL;
 		rc = lock_set_ttl(fs->store, node->path, &who, true, seconds);
 		if (rc == 0) {
+			lockfs_count(fs, STATS_RENEWALS, 1);
 			node->expires = true;
 			node->expire_time = clock_wall() + seconds;
 			tree_invalidate(&fs->tree);
@@ -288,6 +353,8 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 					     head ? &next : NULL, &out);
 		if (rc == 0)
 			ops_released(fs, req, node->path, &out, head);
+		if (rc == -ESTALE)
+			count_refusal(fs, req);
 		return rc;
 	case ATTR_UNKNOWN:
 	case ATTR_TIMEOUT:
@@ -324,6 +391,8 @@ static int set_attr(struct lockfs *fs, struct request *req, bool remove)
 
 	if (!node)
 		return -ENOENT;
+	if (is_stats_attr(fs, req->ino, req->name))
+		return -EPERM; /* shown, not writable */
 	memo_touched(&fs->memo, node->path); /* what it shows may change */
 	if (node->is_dir)
 		return set_dir_attr(fs, req, node, a, remove);

@@ -61,6 +61,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "lslockfs.h"
+
 #ifndef LSLOCKFS_VERSION
 #define LSLOCKFS_VERSION "unknown"
 #endif
@@ -746,7 +748,7 @@ static int row_order(const void *a, const void *b)
 /* ---- values ------------------------------------------------------------ */
 
 /* A duration as 5s, 3m12s, 2h, 1h5m, 4d, 4d2h: the two largest units, zeros left out. */
-static void format_duration(long long seconds, char *out, size_t cap)
+void format_duration(long long seconds, char *out, size_t cap)
 {
 	static const struct {
 		long long size;
@@ -881,6 +883,26 @@ static void encode_raw(const char *s, struct text *out)
 	}
 }
 
+void terminal_string(const char *s, FILE *out)
+{
+	struct text t = {0};
+
+	encode_for_terminal(s, &t);
+	if (t.data)
+		fputs(t.data, out);
+	free(t.data);
+}
+
+void raw_string(const char *s, FILE *out)
+{
+	struct text t = {0};
+
+	encode_raw(s, &t);
+	if (t.data)
+		fputs(t.data, out);
+	free(t.data);
+}
+
 /* The length of the UTF-8 character at s (1-4), or 0 when it is not one. */
 static size_t utf8_char_len(const unsigned char *s)
 {
@@ -901,7 +923,7 @@ static size_t utf8_char_len(const unsigned char *s)
 }
 
 /* s as a JSON string; a byte that is not UTF-8 becomes U+FFFD. */
-static void json_string(const char *s, FILE *out)
+void json_string(const char *s, FILE *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -1138,6 +1160,7 @@ static void usage(void)
 	      "     --output-all       output all columns\n"
 	      " -r, --raw              use the raw output format\n"
 	      " -u, --notruncate       don't truncate text in columns\n"
+	      "     --stats            show each mount's statistics instead of its locks\n"
 	      "\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
@@ -1194,7 +1217,7 @@ static int close_stdout(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_OUTPUT_ALL = CHAR_MAX + 1 };
+	enum { OPT_OUTPUT_ALL = CHAR_MAX + 1, OPT_STATS };
 	static const struct option options[] = {
 	    {"json", no_argument, NULL, 'J'},
 	    {"noheadings", no_argument, NULL, 'n'},
@@ -1202,6 +1225,7 @@ int main(int argc, char **argv)
 	    {"output-all", no_argument, NULL, OPT_OUTPUT_ALL},
 	    {"raw", no_argument, NULL, 'r'},
 	    {"notruncate", no_argument, NULL, 'u'},
+	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -1209,7 +1233,7 @@ int main(int argc, char **argv)
 	struct output o = {.ncolumns = 0};
 	enum column chosen[MAX_COLUMNS];
 	size_t nchosen = 0;
-	bool extend = true, all = false;
+	bool extend = true, all = false, stats = false;
 	struct mount_list mounts = {0};
 	struct listing l = {.mounts = &mounts};
 	struct timespec now;
@@ -1234,6 +1258,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_OUTPUT_ALL:
 			all = true;
+			break;
+		case OPT_STATS:
+			stats = true;
 			break;
 		case 'r':
 			o.raw = true;
@@ -1261,6 +1288,15 @@ int main(int argc, char **argv)
 	status = mounts_choose(argv + optind, argc - optind, &mounts);
 	if (status != 0)
 		goto out;
+	if (stats) {
+		status = stats_print(mounts.points, mounts.n, optind == argc,
+				     o.json  ? FORMAT_JSON
+				     : o.raw ? FORMAT_RAW
+					     : FORMAT_TABLE,
+				     o.noheadings);
+		status |= close_stdout();
+		goto out;
+	}
 
 	if (extend && all) {
 		for (int c = 0; c < NCOLUMNS; c++)

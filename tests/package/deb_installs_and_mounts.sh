@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # scripts/package builds lockfs_VERSION_ARCH.deb (version from
 # debian/changelog, the project's version) that lintian finds no error in;
-# it holds /usr/bin/lockfs, lockfs(8) and lockfs@.service and depends on
+# it holds /usr/bin/lockfs, /usr/bin/lslockfs, lockfs(8), lslockfs(8) and
+# lockfs@.service and depends on
 # fuse3.  Installed with dpkg -i, `mount -t fuse.lockfs CACHE MOUNTPOINT`
 # mounts through mount.fuse3 with nothing more (no mount.fuse.lockfs), a
-# lock taken with touch shows in getfattr (and in lslockfs when the package
-# has it), umount stops the daemon, the installed unit passes
+# lock taken with touch shows in getfattr and lslockfs (its statistics too),
+# umount stops the daemon, the installed unit passes
 # systemd-analyze verify, and dpkg --purge leaves the machine as it was
 # (also when the test fails half-way).
 #
@@ -68,7 +69,8 @@ is "$(cd "$LOCKFS_SOURCE" && find debian | sort)" "$debian_before" \
 ok $? "and made no build directory in the repository"
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for path in ./usr/bin/lockfs ./usr/share/man/man8/lockfs.8.gz ./usr/lib/systemd/system/lockfs@.service; do
+for path in ./usr/bin/lockfs ./usr/bin/lslockfs ./usr/share/man/man8/lockfs.8.gz \
+	./usr/share/man/man8/lslockfs.8.gz ./usr/lib/systemd/system/lockfs@.service; do
 	grep -qxF "$path" <<<"$contents"
 	ok $? "the package holds ${path#.}"
 done
@@ -130,12 +132,12 @@ is "$(getfattr --absolute-names --only-values -n user.lock.count "$MNT/deploy")"
 	"getfattr reads its count"
 is "$(getfattr --absolute-names --only-values -n user.lock.comm "$MNT/deploy")" touch \
 	"and its holder"
-if [ -x /usr/bin/lslockfs ]; then
-	is "$(/usr/bin/lslockfs -r -n -o KEY,COUNT,COMMAND "$MNT" 2>&1)" "deploy 1 touch" \
-		"the packaged lslockfs lists it"
-else
-	note "the package has no lslockfs"
-fi
+is "$(/usr/bin/lslockfs -r -n -o KEY,COUNT,COMMAND "$MNT" 2>&1)" "deploy 1 touch" \
+	"the packaged lslockfs lists it"
+is "$(/usr/bin/lslockfs --stats -r -n "$MNT" 2>&1 | grep -E ' (acquisitions|holds) ')" \
+	"$MNT acquisitions 1
+$MNT holds 1" "and shows the daemon's statistics"
+
 rm "$MNT/deploy"
 is $? 0 "rm releases it"
 umount "$MNT"

@@ -493,7 +493,7 @@ static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleare
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM tag"), 2);
 
 	ttl.ttl = 500;
-	assert_int_equal(lock_renew(e->st, "k", &e->alice, &ttl), 0);
+	assert_int_equal(lock_renew(e->st, "k", &e->alice, &ttl), 1); /* the expiry moved */
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_true(info.expire_time >= t0 + 500);
 	lock_info_clear(&info);
@@ -503,6 +503,8 @@ static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleare
 	assert_false(info.expires);
 	lock_info_clear(&info);
 	assert_int_equal(sql_int(e->outside, "SELECT expire_time IS NULL FROM cache"), 1);
+	/* Without a TTL in force a renewal changes nothing, and says so. */
+	assert_int_equal(lock_renew(e->st, "k", &e->alice, &e->plain), 0);
 
 	assert_int_equal(lock_set_tags(e->st, "k", &e->root, "x,y"), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
