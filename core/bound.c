@@ -5,8 +5,8 @@
  * A bound lock is an ordinary lock row, so typed_diskcache and every other
  * mount see it held.  Its value's owner is a string no thread can have
  * ("flock:4242" for an exclusive hold, "shared" for shared ones), so that
- * no typed_diskcache thread re-enters it; who really holds it is in
- * lockfs_hold, one row per hold: the binding, shared or exclusive, the
+ * no typed_diskcache thread re-enters it; who really holds it is in its
+ * holder row's holds (store_holds.c), one per hold: the binding, shared or exclusive, the
  * kernel's lock owner (a description or a process), the daemon instance
  * that answers for it, and the process that took it.  A shared lock's
  * count is the number of its holds.
@@ -43,7 +43,7 @@ bool lock_owner_is_bound(const char *owner)
 }
 
 int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold,
-		      const struct caller *who, bool fresh)
+		      const struct caller *who)
 {
 	struct store_hold h = {
 		.binding = hold->binding,
@@ -54,11 +54,10 @@ int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold
 		.uid = who->uid,
 		.gid = who->gid,
 	};
-	int rc = fresh ? store_holds_clear(st, id) : 0;
+	int rc;
 
 	snprintf(h.comm, sizeof(h.comm), "%s", who->comm);
-	if (rc == 0)
-		rc = store_hold_add(st, id, &h, NULL);
+	rc = store_hold_add(st, id, &h, NULL);
 	return rc < 0 ? rc : id;
 }
 
@@ -152,7 +151,7 @@ static int convert(struct store *st, const struct lock_row *lr, struct holds *ho
 		return 0;
 	if (!hold->shared && holds->count > 1)
 		return -EBUSY;
-	rc = store_hold_set(st, mine->id, mine->binding, hold->shared);
+	rc = store_hold_set(st, lr->row.id, mine->id, mine->binding, hold->shared);
 	mine->shared = hold->shared;
 	return rc < 0 ? rc : rewrite_value(st, lr, holds, 1);
 }
@@ -200,7 +199,7 @@ int lock_acquire_bound(struct store *st, const char *key, const struct caller *w
 			/* Shared joins shared, unless an older place waits (writers never starve). */
 			rc = lock_may_take(st, key, ticket);
 			if (rc == 0)
-				rc = (int)lock_add_hold(st, lr.row.id, hold, who, false);
+				rc = (int)lock_add_hold(st, lr.row.id, hold, who);
 			if (rc >= 0)
 				rc = store_set_count(st, lr.row.id, "shared", lr.count + 1);
 		} else {
@@ -257,7 +256,7 @@ int lock_bind(struct store *st, const char *key, int64_t generation, const struc
 	/* The hold taken by the open stays one hold; a shared one counts one holder. */
 	rc = store_set_count(st, lr.row.id, owner, hold->shared ? 1 : lr.count);
 	if (rc == 0)
-		rc = (int)lock_add_hold(st, lr.row.id, hold, who, true);
+		rc = (int)lock_add_hold(st, lr.row.id, hold, who);
 out:
 	free(holds.items);
 	return lock_end_write(st, rc < 0 ? rc : 0);
@@ -303,13 +302,13 @@ static int release_holds(struct store *st, const char *key, const struct release
 		struct store_hold *h = &holds.items[i];
 
 		if (matches(h, m)) {
-			rc = store_hold_delete(st, h->id);
+			rc = store_hold_delete(st, lr.row.id, h->id);
 			h->id = 0;
 			released++;
 		} else if (m->flush && h->binding == STORE_BOUND_POSIX && h->pid == m->pid &&
 			   instance_equal(&h->instance, m->instance)) {
 			/* Its process closed a descriptor and it stays: it was an OFD lock. */
-			rc = store_hold_set(st, h->id, STORE_BOUND_OFD, h->shared);
+			rc = store_hold_set(st, lr.row.id, h->id, STORE_BOUND_OFD, h->shared);
 			relabeled = true;
 			left++;
 		} else {

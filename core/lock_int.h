@@ -77,11 +77,10 @@ void lock_bound_owner(const struct lock_hold *hold, const struct caller *who, ch
 		      size_t cap);
 
 /*
- * Add hold (taken by who) to row id; fresh: the row was just written, so
- * holds left by a row that was deleted without the cascade go first.
- * Returns id or -errno.
+ * Add hold (taken by who) to row id, whose holder row must exist (a fresh
+ * holder row has no holds).  Returns id or -errno.
  */
 int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold,
-		      const struct caller *who, bool fresh);
+		      const struct caller *who);
 
 #endif

@@ -41,16 +41,10 @@ static const char *const sql_text[SQL_COUNT] = {
 			     "FROM cache c LEFT JOIN lockfs_holder h ON h.cache_id = c.id "
 			     "WHERE c.key = ?1 AND c.raw = 0",
 	[SQL_SET_NOTE] = "UPDATE lockfs_holder SET note = ?2 WHERE cache_id = ?1",
-	[SQL_HOLD_ADD] = "INSERT INTO lockfs_hold (cache_id, binding, shared, owner, host, daemon_pid, "
-			 "daemon_start, pid, uid, gid, comm) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[SQL_HOLDS_OF] = "SELECT id, binding, shared, owner, host, daemon_pid, daemon_start, pid, uid, "
-			 "gid, comm FROM lockfs_hold WHERE cache_id = ?1 ORDER BY id",
-	[SQL_HOLD_DELETE] = "DELETE FROM lockfs_hold WHERE id = ?1",
-	[SQL_HOLDS_CLEAR] = "DELETE FROM lockfs_hold WHERE cache_id = ?1",
-	[SQL_HOLD_SET] = "UPDATE lockfs_hold SET binding = ?2, shared = ?3 WHERE id = ?1",
-	[SQL_HOLD_INSTANCES] = "SELECT DISTINCT c.key, h.host, h.daemon_pid, h.daemon_start "
-			       "FROM lockfs_hold h JOIN cache c ON c.id = h.cache_id",
+	[SQL_HOLDS_GET] = "SELECT holds FROM lockfs_holder WHERE cache_id = ?1",
+	[SQL_HOLDS_PUT] = "UPDATE lockfs_holder SET holds = ?2 WHERE cache_id = ?1",
+	[SQL_HOLD_INSTANCES] = "SELECT c.key, h.holds FROM lockfs_holder h "
+			       "JOIN cache c ON c.id = h.cache_id WHERE h.holds IS NOT NULL",
 	[SQL_WAITER_ADD] = "INSERT INTO lockfs_waiter (key, host, pid, start_time) "
 			   "VALUES (?1, ?2, ?3, ?4)",
 	[SQL_WAITER_DELETE] = "DELETE FROM lockfs_waiter WHERE id = ?1",
@@ -135,8 +129,7 @@ int store_exec(sqlite3 *db, const char *sql)
 	return store_errno(sqlite3_exec(db, sql, NULL, NULL, NULL));
 }
 
-/* The statement for id, prepared on first use; NULL when SQLite cannot (see errcode). */
-static sqlite3_stmt *prepared_statement(struct store *st, enum store_statement_id id)
+sqlite3_stmt *store_statement(struct store *st, enum store_statement_id id)
 {
 	if (!st->stmt[id] &&
 	    sqlite3_prepare_v3(st->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id],
@@ -153,19 +146,17 @@ static int step_statement(struct store *st, sqlite3_stmt *s)
 	return sqlite3_step(s);
 }
 
-/* Make a kept statement ready for its next use: rewound, its bindings cleared. */
-static void reset_statement(sqlite3_stmt *s)
+void store_reset_statement(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 }
 
-/* Run a statement that returns no rows, then reset it. */
-static int run_statement(struct store *st, sqlite3_stmt *s)
+int store_run_statement(struct store *st, sqlite3_stmt *s)
 {
 	int rc = step_statement(st, s);
 
-	reset_statement(s);
+	store_reset_statement(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
@@ -297,12 +288,12 @@ static void observe_own_commit(struct store *st)
 
 int store_read_begin(struct store *st)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_BEGIN_READ);
+	sqlite3_stmt *s = store_statement(st, SQL_BEGIN_READ);
 
 	assert(!st->in_write);
 	/* Before the first read: the reads see this state or a later one. */
 	observe(st);
-	return s ? run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
+	return s ? store_run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
 }
 
 void store_read_end(struct store *st)
@@ -311,21 +302,21 @@ void store_read_end(struct store *st)
 
 	if (st->in_write || sqlite3_get_autocommit(st->db))
 		return;
-	s = prepared_statement(st, SQL_COMMIT);
+	s = store_statement(st, SQL_COMMIT);
 	if (s)
-		run_statement(st, s);
+		store_run_statement(st, s);
 }
 
 int store_begin(struct store *st)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_BEGIN);
+	sqlite3_stmt *s = store_statement(st, SQL_BEGIN);
 	int rc;
 
 	assert(!st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	store_read_end(st); /* a write starts from a fresh snapshot */
-	rc = run_statement(st, s);
+	rc = store_run_statement(st, s);
 	if (rc < 0)
 		return rc;
 	st->in_write = true;
@@ -337,11 +328,11 @@ int store_begin(struct store *st)
 
 int store_commit(struct store *st)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_COMMIT);
+	sqlite3_stmt *s = store_statement(st, SQL_COMMIT);
 	int rc;
 
 	assert(st->in_write);
-	rc = s ? run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
+	rc = s ? store_run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
 	if (rc < 0) {
 		store_rollback(st);
 		return rc;
@@ -353,16 +344,16 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_ROLLBACK);
+	sqlite3_stmt *s = store_statement(st, SQL_ROLLBACK);
 
 	st->in_write = false;
 	if (s && !sqlite3_get_autocommit(st->db))
-		run_statement(st, s);
+		store_run_statement(st, s);
 }
 
 int store_data_version(struct store *st, int64_t *version)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DATA_VERSION);
+	sqlite3_stmt *s = store_statement(st, SQL_DATA_VERSION);
 	int rc;
 
 	if (!s)
@@ -370,7 +361,7 @@ int store_data_version(struct store *st, int64_t *version)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*version = sqlite3_column_int64(s, 0);
-	reset_statement(s);
+	store_reset_statement(s);
 	if (rc != SQLITE_ROW)
 		return store_errno(rc);
 	/*
@@ -460,7 +451,7 @@ static int read_text_columns(sqlite3_stmt *s, const struct store_row *row, struc
 int store_get_row(struct store *st, const char *key, struct store_row *row,
 		  struct store_text *text)
 {
-	sqlite3_stmt *s = prepared_statement(st, text ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
+	sqlite3_stmt *s = store_statement(st, text ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
 	uint8_t pickled[PICKLED_KEY_MAX];
 	size_t len = strlen(key);
 	ssize_t n;
@@ -483,7 +474,7 @@ int store_get_row(struct store *st, const char *key, struct store_row *row,
 		if (text && read_text_columns(s, row, text) < 0)
 			rc = SQLITE_NOMEM;
 	}
-	reset_statement(s);
+	store_reset_statement(s);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW && text)
@@ -500,7 +491,7 @@ void store_text_clear(struct store_text *text)
 
 int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_SET_NOTE);
+	sqlite3_stmt *s = store_statement(st, SQL_SET_NOTE);
 
 	assert(st->in_write && len <= STORE_NOTE_MAX);
 	if (!s)
@@ -510,7 +501,7 @@ int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len
 		sqlite3_bind_blob(s, 2, note, (int)len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 2);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 static int bind_owner(sqlite3_stmt *s, int index, const char *owner, int64_t count)
@@ -534,7 +525,7 @@ static void bind_expiry(sqlite3_stmt *s, int index, bool expires, double expire_
 static int put_holder(struct store *st, const char *key, int64_t id, double store_time,
 		      const struct store_holder *h)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_PUT_HOLDER);
+	sqlite3_stmt *s = store_statement(st, SQL_PUT_HOLDER);
 	int rc;
 
 	if (!s)
@@ -542,7 +533,7 @@ static int put_holder(struct store *st, const char *key, int64_t id, double stor
 	sqlite3_bind_int64(s, 1, id);
 	rc = bind_key(s, 2, key);
 	if (rc < 0) {
-		reset_statement(s);
+		store_reset_statement(s);
 		return rc;
 	}
 	sqlite3_bind_double(s, 3, store_time);
@@ -553,12 +544,12 @@ static int put_holder(struct store *st, const char *key, int64_t id, double stor
 	sqlite3_bind_text(s, 8, h->comm, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 9, h->host, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 10, h->generation);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int64_t store_put_lock(struct store *st, const char *key, int64_t id, const struct store_lock *lock)
 {
-	sqlite3_stmt *s = prepared_statement(st, id ? SQL_UPDATE_ROW : SQL_INSERT_ROW);
+	sqlite3_stmt *s = store_statement(st, id ? SQL_UPDATE_ROW : SQL_INSERT_ROW);
 	int rc;
 
 	assert(st->in_write);
@@ -568,12 +559,12 @@ int64_t store_put_lock(struct store *st, const char *key, int64_t id, const stru
 	if (rc == 0)
 		rc = bind_owner(s, 3, lock->owner, lock->count);
 	if (rc < 0) {
-		reset_statement(s);
+		store_reset_statement(s);
 		return rc;
 	}
 	sqlite3_bind_double(s, 2, lock->store_time);
 	bind_expiry(s, 4, lock->expires, lock->expire_time);
-	rc = run_statement(st, s);
+	rc = store_run_statement(st, s);
 	if (rc < 0)
 		return rc;
 	if (!id)
@@ -586,7 +577,7 @@ int64_t store_put_lock(struct store *st, const char *key, int64_t id, const stru
 
 int store_set_count(struct store *st, int64_t id, const char *owner, int64_t count)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_SET_VALUE);
+	sqlite3_stmt *s = store_statement(st, SQL_SET_VALUE);
 	int rc;
 
 	assert(st->in_write);
@@ -595,46 +586,46 @@ int store_set_count(struct store *st, int64_t id, const char *owner, int64_t cou
 	sqlite3_bind_int64(s, 1, id);
 	rc = bind_owner(s, 2, owner, count);
 	if (rc < 0) {
-		reset_statement(s);
+		store_reset_statement(s);
 		return rc;
 	}
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_time)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_SET_EXPIRY);
+	sqlite3_stmt *s = store_statement(st, SQL_SET_EXPIRY);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_int64(s, 1, id);
 	bind_expiry(s, 2, expires, expire_time);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_set_tags(struct store *st, int64_t id, const char *tags)
 {
-	sqlite3_stmt *unlink = prepared_statement(st, SQL_UNLINK_TAGS);
-	sqlite3_stmt *insert = prepared_statement(st, SQL_INSERT_TAG);
-	sqlite3_stmt *link = prepared_statement(st, SQL_LINK_TAG);
+	sqlite3_stmt *unlink = store_statement(st, SQL_UNLINK_TAGS);
+	sqlite3_stmt *insert = store_statement(st, SQL_INSERT_TAG);
+	sqlite3_stmt *link = store_statement(st, SQL_LINK_TAG);
 	int rc;
 
 	assert(st->in_write);
 	if (!unlink || !insert || !link)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_int64(unlink, 1, id);
-	rc = run_statement(st, unlink);
+	rc = store_run_statement(st, unlink);
 	for (const char *p = tags; rc == 0 && p && *p;) {
 		const char *comma = strchr(p, ',');
 		int len = comma ? (int)(comma - p) : (int)strlen(p);
 
 		sqlite3_bind_text(insert, 1, p, len, SQLITE_TRANSIENT);
-		rc = run_statement(st, insert);
+		rc = store_run_statement(st, insert);
 		if (rc == 0) {
 			sqlite3_bind_int64(link, 1, id);
 			sqlite3_bind_text(link, 2, p, len, SQLITE_TRANSIENT);
-			rc = run_statement(st, link);
+			rc = store_run_statement(st, link);
 		}
 		p = comma ? comma + 1 : p + len;
 	}
@@ -643,37 +634,37 @@ int store_set_tags(struct store *st, int64_t id, const char *tags)
 
 int store_delete_row(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DELETE_ROW);
+	sqlite3_stmt *s = store_statement(st, SQL_DELETE_ROW);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_int64(s, 1, id);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_next_generation(struct store *st, int64_t *generation)
 {
-	sqlite3_stmt *bump = prepared_statement(st, SQL_BUMP_GENERATION);
-	sqlite3_stmt *read = prepared_statement(st, SQL_READ_GENERATION);
+	sqlite3_stmt *bump = store_statement(st, SQL_BUMP_GENERATION);
+	sqlite3_stmt *read = store_statement(st, SQL_READ_GENERATION);
 	int rc;
 
 	assert(st->in_write);
 	if (!bump || !read)
 		return store_errno(sqlite3_errcode(st->db));
-	rc = run_statement(st, bump);
+	rc = store_run_statement(st, bump);
 	if (rc < 0)
 		return rc;
 	rc = step_statement(st, read);
 	if (rc == SQLITE_ROW)
 		*generation = sqlite3_column_int64(read, 0);
-	reset_statement(read);
+	store_reset_statement(read);
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
 int store_for_each_row(struct store *st, double expired_before, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = prepared_statement(st, expired_before > 0 ? SQL_EXPIRED_ROWS : SQL_ALL_ROWS);
+	sqlite3_stmt *s = store_statement(st, expired_before > 0 ? SQL_EXPIRED_ROWS : SQL_ALL_ROWS);
 	struct store_row row;
 	char key[KEY_MAX_BYTES + 1];
 	int rc, stop = 0;
@@ -695,7 +686,7 @@ int store_for_each_row(struct store *st, double expired_before, store_row_fn fn,
 		read_row_columns(s, &row);
 		stop = fn(ctx, key, v.text_len, &row);
 	}
-	reset_statement(s);
+	store_reset_statement(s);
 	if (stop)
 		return stop;
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -705,7 +696,7 @@ int store_for_each_row(struct store *st, double expired_before, store_row_fn fn,
 
 int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DIR_GET);
+	sqlite3_stmt *s = store_statement(st, SQL_DIR_GET);
 	int rc;
 
 	memset(dir, 0, sizeof(*dir));
@@ -723,7 +714,7 @@ int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
 				rc = SQLITE_NOMEM;
 		}
 	}
-	reset_statement(s);
+	store_reset_statement(s);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
@@ -731,7 +722,7 @@ int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
 
 int store_dir_put(struct store *st, const char *path, const struct store_dir *dir)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DIR_PUT);
+	sqlite3_stmt *s = store_statement(st, SQL_DIR_PUT);
 
 	assert(st->in_write);
 	if (!s)
@@ -744,23 +735,23 @@ int store_dir_put(struct store *st, const char *path, const struct store_dir *di
 	else
 		sqlite3_bind_null(s, 4);
 	bind_text_or_null(s, 5, dir->open);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_dir_delete(struct store *st, const char *path)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DIR_DELETE);
+	sqlite3_stmt *s = store_statement(st, SQL_DIR_DELETE);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DIR_BELOW);
+	sqlite3_stmt *s = store_statement(st, SQL_DIR_BELOW);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, stop = 0;
 
@@ -778,7 +769,7 @@ int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn
 	sqlite3_bind_text(s, 2, high, -1, SQLITE_TRANSIENT);
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		stop = fn(ctx, (const char *)sqlite3_column_text(s, 0));
-	reset_statement(s);
+	store_reset_statement(s);
 	if (stop)
 		return stop;
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -786,7 +777,7 @@ int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn
 
 int store_dir_kept(struct store *st, const char *path)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_DIR_EXISTS);
+	sqlite3_stmt *s = store_statement(st, SQL_DIR_EXISTS);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, kept = 0;
 
@@ -800,7 +791,7 @@ int store_dir_kept(struct store *st, const char *path)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		kept = sqlite3_column_int(s, 0);
-	reset_statement(s);
+	store_reset_statement(s);
 	return rc == SQLITE_ROW ? kept : store_errno(rc);
 }
 
@@ -812,7 +803,7 @@ void store_dir_clear(struct store_dir *dir)
 
 /* --- waiters ------------------------------------------------------------- */
 
-static void bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
+void store_bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
 {
 	sqlite3_bind_text(s, index, in->host, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, index + 1, in->pid);
@@ -821,7 +812,7 @@ static void bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
 
 int store_waiter_add(struct store *st, const char *key, const struct instance *in, int64_t *id)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_ADD);
+	sqlite3_stmt *s = store_statement(st, SQL_WAITER_ADD);
 	int rc;
 
 	assert(st->in_write);
@@ -829,11 +820,11 @@ int store_waiter_add(struct store *st, const char *key, const struct instance *i
 		return store_errno(sqlite3_errcode(st->db));
 	rc = bind_key(s, 1, key);
 	if (rc < 0) {
-		reset_statement(s);
+		store_reset_statement(s);
 		return rc;
 	}
-	bind_instance(s, 2, in);
-	rc = run_statement(st, s);
+	store_bind_instance(s, 2, in);
+	rc = store_run_statement(st, s);
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -841,30 +832,30 @@ int store_waiter_add(struct store *st, const char *key, const struct instance *i
 
 int store_waiter_delete(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_DELETE);
+	sqlite3_stmt *s = store_statement(st, SQL_WAITER_DELETE);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_int64(s, 1, id);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_waiter_park(struct store *st, int64_t id, bool parked)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_WAITER_PARK);
+	sqlite3_stmt *s = store_statement(st, SQL_WAITER_PARK);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, parked);
-	return run_statement(st, s);
+	return store_run_statement(st, s);
 }
 
 int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_WAITERS_OF);
+	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_OF);
 	struct store_waiter w;
 	int rc, stop = 0;
 
@@ -872,7 +863,7 @@ int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void
 		return store_errno(sqlite3_errcode(st->db));
 	rc = bind_key(s, 1, key);
 	if (rc < 0) {
-		reset_statement(s);
+		store_reset_statement(s);
 		return rc;
 	}
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -884,7 +875,7 @@ int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void
 		w.parked = sqlite3_column_int(s, 4) != 0;
 		stop = fn(ctx, &w);
 	}
-	reset_statement(s);
+	store_reset_statement(s);
 	if (stop)
 		return stop;
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
@@ -892,153 +883,12 @@ int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void
 
 int store_waiters_delete_instance(struct store *st, const struct instance *in)
 {
-	sqlite3_stmt *s = prepared_statement(st, SQL_WAITERS_DELETE_INSTANCE);
+	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_DELETE_INSTANCE);
 
 	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	bind_instance(s, 1, in);
-	return run_statement(st, s);
+	store_bind_instance(s, 1, in);
+	return store_run_statement(st, s);
 }
 
-/* --- bound holds ---------------------------------------------------------- */
-
-static const char *const binding_names[] = {
-	[STORE_BOUND_FLOCK] = "flock",
-	[STORE_BOUND_POSIX] = "posix",
-	[STORE_BOUND_OFD] = "ofd",
-	[STORE_BOUND_OPEN] = "open",
-};
-
-const char *store_binding_name(enum store_binding binding)
-{
-	return binding > 0 && binding < sizeof(binding_names) / sizeof(binding_names[0])
-		       ? binding_names[binding]
-		       : "?";
-}
-
-static enum store_binding binding_of(const unsigned char *name)
-{
-	for (unsigned i = 1; name && i < sizeof(binding_names) / sizeof(binding_names[0]); i++)
-		if (strcmp((const char *)name, binding_names[i]) == 0)
-			return (enum store_binding)i;
-	return STORE_BOUND_NONE;
-}
-
-int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_ADD);
-	int rc;
-
-	assert(st->in_write);
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, cache_id);
-	sqlite3_bind_text(s, 2, store_binding_name(h->binding), -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, h->shared);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)h->owner);
-	bind_instance(s, 5, &h->instance);
-	sqlite3_bind_int(s, 8, h->pid);
-	sqlite3_bind_int64(s, 9, h->uid);
-	sqlite3_bind_int64(s, 10, h->gid);
-	sqlite3_bind_text(s, 11, h->comm, -1, SQLITE_TRANSIENT);
-	rc = run_statement(st, s);
-	if (rc == 0 && id)
-		*id = sqlite3_last_insert_rowid(st->db);
-	return rc;
-}
-
-int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLDS_OF);
-	struct store_hold h;
-	int rc, stop = 0;
-
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, cache_id);
-	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&h, 0, sizeof(h));
-		h.id = sqlite3_column_int64(s, 0);
-		h.binding = binding_of(sqlite3_column_text(s, 1));
-		h.shared = sqlite3_column_int(s, 2) != 0;
-		h.owner = (uint64_t)sqlite3_column_int64(s, 3);
-		copy_text(h.instance.host, sizeof(h.instance.host), sqlite3_column_text(s, 4));
-		h.instance.pid = sqlite3_column_int(s, 5);
-		h.instance.start_time = (uint64_t)sqlite3_column_int64(s, 6);
-		h.pid = sqlite3_column_int(s, 7);
-		h.uid = (uint32_t)sqlite3_column_int64(s, 8);
-		h.gid = (uint32_t)sqlite3_column_int64(s, 9);
-		copy_text(h.comm, sizeof(h.comm), sqlite3_column_text(s, 10));
-		stop = fn(ctx, &h);
-	}
-	reset_statement(s);
-	if (stop)
-		return stop;
-	return rc == SQLITE_DONE ? 0 : store_errno(rc);
-}
-
-int store_hold_delete(struct store *st, int64_t id)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_DELETE);
-
-	assert(st->in_write);
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
-	return run_statement(st, s);
-}
-
-int store_holds_clear(struct store *st, int64_t cache_id)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLDS_CLEAR);
-
-	assert(st->in_write);
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, cache_id);
-	return run_statement(st, s);
-}
-
-int store_hold_set(struct store *st, int64_t id, enum store_binding binding, bool shared)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_SET);
-
-	assert(st->in_write);
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, store_binding_name(binding), -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, shared);
-	return run_statement(st, s);
-}
-
-int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
-{
-	sqlite3_stmt *s = prepared_statement(st, SQL_HOLD_INSTANCES);
-	char key[KEY_MAX_BYTES + 1];
-	struct instance in;
-	int rc, stop = 0;
-
-	if (!s)
-		return store_errno(sqlite3_errcode(st->db));
-	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const uint8_t *pickled = sqlite3_column_blob(s, 0);
-		struct pickle_value v;
-
-		if (!pickled || pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
-		    v.kind != PICKLE_STR || v.text_len > KEY_MAX_BYTES)
-			continue;
-		memcpy(key, v.text, v.text_len);
-		key[v.text_len] = '\0';
-		memset(&in, 0, sizeof(in));
-		copy_text(in.host, sizeof(in.host), sqlite3_column_text(s, 1));
-		in.pid = sqlite3_column_int(s, 2);
-		in.start_time = (uint64_t)sqlite3_column_int64(s, 3);
-		stop = fn(ctx, key, &in);
-	}
-	reset_statement(s);
-	if (stop)
-		return stop;
-	return rc == SQLITE_DONE ? 0 : store_errno(rc);
-}

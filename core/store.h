@@ -254,10 +254,12 @@ typedef int (*store_waiter_fn)(void *ctx, const struct store_waiter *w);
 int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx);
 
 /*
- * lockfs_hold: the bound holds of a lock (SPEC §5), each bound to an open
- * file description or a process of a client, and answered for by one
- * daemon instance.  Rows go with their cache row (ON DELETE CASCADE).
- * Writes only in a write transaction.
+ * The bound holds of a lock (SPEC §5), each bound to an open file
+ * description or a process of a client, and answered for by one daemon
+ * instance; kept in the lock's lockfs_holder row (store_holds.c), so they
+ * go with it.  A hold's id is its place among the lock's holds, oldest
+ * first.  Writes only in a write transaction; adding to a row without a
+ * holder is -ENOENT.
  */
 enum store_binding {
 	STORE_BOUND_NONE = 0,
@@ -281,9 +283,9 @@ struct store_hold {
 const char *store_binding_name(enum store_binding binding);
 
 int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id);
-int store_hold_delete(struct store *st, int64_t id);
-int store_holds_clear(struct store *st, int64_t cache_id);
-int store_hold_set(struct store *st, int64_t id, enum store_binding binding, bool shared);
+int store_hold_delete(struct store *st, int64_t cache_id, int64_t id);
+int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_binding binding,
+		   bool shared);
 
 /* Call fn for row cache_id's holds, oldest first; non-zero stops and is returned. */
 typedef int (*store_hold_fn)(void *ctx, const struct store_hold *h);

@@ -4,7 +4,8 @@
  * The rest of lockfs holds a struct store * and sees only store.h.  Inside,
  * store_open.c opens, vets and creates the cache and closes the connection;
  * store.c runs every statement on rows, transactions and directories, each
- * prepared once on first use and kept in stmt[] until store_close.
+ * prepared once on first use and kept in stmt[] until store_close;
+ * store_holds.c keeps the bound holds of locks in their holder rows.
  */
 #ifndef LOCKFS_STORE_INT_H
 #define LOCKFS_STORE_INT_H
@@ -29,11 +30,8 @@ enum store_statement_id {
 	SQL_LINK_TAG,
 	SQL_PUT_HOLDER,
 	SQL_SET_NOTE,
-	SQL_HOLD_ADD,
-	SQL_HOLDS_OF,
-	SQL_HOLD_DELETE,
-	SQL_HOLDS_CLEAR,
-	SQL_HOLD_SET,
+	SQL_HOLDS_GET,
+	SQL_HOLDS_PUT,
 	SQL_HOLD_INSTANCES,
 	SQL_WAITER_ADD,
 	SQL_WAITER_DELETE,
@@ -88,6 +86,18 @@ struct store {
  * OK, ROW and DONE, -EAGAIN for BUSY and LOCKED, -EIO for what has no errno.
  */
 int store_errno(int rc);
+
+/* The statement for id, prepared on first use; NULL when SQLite cannot (see errcode). */
+sqlite3_stmt *store_statement(struct store *st, enum store_statement_id id);
+
+/* Make a kept statement ready for its next use: rewound, its bindings cleared. */
+void store_reset_statement(sqlite3_stmt *s);
+
+/* Run a statement that returns no rows (after the fault hook), then reset it. */
+int store_run_statement(struct store *st, sqlite3_stmt *s);
+
+/* Bind an instance's host, pid and start time at index, index + 1, index + 2. */
+void store_bind_instance(sqlite3_stmt *s, int index, const struct instance *in);
 
 /* Run sql, one or more statements whose rows are not wanted: 0 or -errno. */
 int store_exec(sqlite3 *db, const char *sql);

@@ -485,7 +485,7 @@ static int has_column(sqlite3 *db, const char *table, const char *column)
 static int add_lockfs_tables(sqlite3 *db)
 {
 	static const char *const tables[] = {"lockfs_holder", "lockfs_dir", "lockfs_waiter",
-					     "lockfs_hold", "lockfs_generation"};
+					     "lockfs_generation"};
 	enum store_refusal ignored;
 	bool missing = false;
 	int rc;
@@ -500,6 +500,8 @@ static int add_lockfs_tables(sqlite3 *db)
 		rc = has_column(db, "lockfs_holder", "note");
 		if (rc == 1)
 			rc = has_column(db, "lockfs_dir", "open");
+		if (rc == 1)
+			rc = has_column(db, "lockfs_holder", "holds");
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
 	}
@@ -510,6 +512,10 @@ static int add_lockfs_tables(sqlite3 *db)
 		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN note BLOB");
 	if (rc == 0 && has_column(db, "lockfs_dir", "open") == 0)
 		rc = store_exec(db, "ALTER TABLE lockfs_dir ADD COLUMN open TEXT");
+	if (rc == 0 && has_column(db, "lockfs_holder", "holds") == 0)
+		/* Bound holds lived in a table of their own before they moved into the holder. */
+		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN holds TEXT; "
+				    "DROP TABLE IF EXISTS lockfs_hold");
 	if (rc == 0)
 		rc = store_exec(db, "COMMIT");
 	if (rc < 0)

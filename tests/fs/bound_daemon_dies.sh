@@ -14,7 +14,7 @@ touch "$MNT/kept"
 "$LOCKOP" open 0 "$MNT/bound" rc + flock 0 ex + mark "$T/held" + await "$T/never" >/dev/null &
 holder=$!
 wait_until test -e "$T/held"
-is "$(sql "SELECT count(*) FROM lockfs_hold")" 1 "a bound hold is recorded in the cache"
+is "$(hold_count)" 1 "a bound hold is recorded in the cache"
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
@@ -25,7 +25,7 @@ umount -l "$MNT" # the dead mount (lockfs would detach it too: killed_mount_remo
 mount_lockfs || exit 1
 is "$(ls "$MNT")" kept "started again: the bound lock is released, the touch lock kept"
 is "$(xattr "$MNT/kept" user.lock.count)" 1 "still held once"
-is "$(sql "SELECT count(*) FROM cache") $(sql "SELECT count(*) FROM lockfs_hold")" "1 0" \
+is "$(sql "SELECT count(*) FROM cache") $(hold_count)" "1 0" \
 	"one row and no hold left in the cache"
 
 # Two mounts: the second one's daemon dies while its client holds a bound lock.

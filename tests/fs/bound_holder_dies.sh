@@ -68,6 +68,6 @@ kill -KILL "$holder"
 wait "$holder" 2>/dev/null
 wait_until test ! -e "$MNT/opened"
 ok $? "kill -9 releases it"
-is "$(sql "SELECT count(*) FROM cache") $(sql "SELECT count(*) FROM lockfs_hold")" "0 0" \
+is "$(sql "SELECT count(*) FROM cache") $(hold_count)" "0 0" \
 	"no row and no hold left in the cache"
 finish

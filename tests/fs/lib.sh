@@ -131,6 +131,9 @@ trap cleanup EXIT
 # sql QUERY: ask the cache as an outside client would.
 sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }
 
+# hold_count: the bound holds recorded in the cache (a line each in lockfs_holder.holds).
+hold_count() { sql "SELECT coalesce(sum(length(holds) - length(replace(holds, char(10), ''))), 0) FROM lockfs_holder"; }
+
 # wait_until COMMAND...: poll (10 ms) until it succeeds, at most 20 s.
 wait_until() {
 	for _ in $(seq 2000); do

@@ -80,6 +80,6 @@ wait_jobs
 wait_until test ! -e "$MNT/keep/free"
 ok $? "gone when closed"
 rm "$MNT/keep/stays"
-is "$(sql "SELECT count(*) FROM cache") $(sql "SELECT count(*) FROM lockfs_hold")" "0 0" \
+is "$(sql "SELECT count(*) FROM cache") $(hold_count)" "0 0" \
 	"no row and no hold left"
 finish

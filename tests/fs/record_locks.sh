@@ -106,6 +106,6 @@ is "$(tr '\n' ' ' <"$T/py")" "lockf posix 1 unlocked 0 opened 1 bound posix 1 " 
 	"Python lockf: bound posix in a none directory; binds the open's hold in an acquire one"
 wait_until test -z "$(ls -A "$MNT/var")" -a ! -e "$MNT/acquired"
 ok $? "both released when Python closed them"
-is "$(sql "SELECT count(*) FROM cache") $(sql "SELECT count(*) FROM lockfs_hold")" "0 0" \
+is "$(sql "SELECT count(*) FROM cache") $(hold_count)" "0 0" \
 	"no row and no hold left"
 finish

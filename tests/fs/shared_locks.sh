@@ -75,6 +75,6 @@ is "$(xattr "$F" user.lock.mode) $(xattr "$F" user.lock.count)" "exclusive 1" \
 touch "$T/c2.go"
 wait_jobs
 wait_until mount_is_empty
-is "$(sql "SELECT count(*) FROM cache") $(sql "SELECT count(*) FROM lockfs_hold")" "0 0" \
+is "$(sql "SELECT count(*) FROM cache") $(hold_count)" "0 0" \
 	"no row and no hold left"
 finish

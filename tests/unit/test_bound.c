@@ -88,7 +88,8 @@ static char *value_of(struct env *e)
 
 static int64_t holds(struct env *e)
 {
-	return sql_int(e->outside, "SELECT count(*) FROM lockfs_hold");
+	/* One line per hold in the holder rows' holds. */
+	return sql_int(e->outside, "SELECT coalesce(sum(length(holds) - length(replace(holds, char(10), ''))), 0) FROM lockfs_holder");
 }
 
 static void test_a_flock_hold_is_a_lock_row_no_thread_can_reenter(void **state)
@@ -286,6 +287,37 @@ static void test_the_holds_of_a_dead_daemon_are_released(void **state)
 	assert_int_equal(lock_release_dead(e->st, NULL, NULL), 0);
 }
 
+/* What the holds a holder row keeps read back as they were written, odd bytes included. */
+static int collect_comm(void *ctx, const struct store_hold *h)
+{
+	char *out = ctx;
+
+	snprintf(out + strlen(out), 512, "%lld %s %s %s|", (long long)h->id,
+		 store_binding_name(h->binding), h->shared ? "s" : "x", h->comm);
+	return 0;
+}
+
+static void test_holds_keep_odd_commands_and_their_order(void **state)
+{
+	struct env *e = *state;
+	struct lock_hold one = flock_hold(1, true), two = flock_hold(2, true);
+	struct caller odd = e->alice, empty = e->bob;
+	struct lock_grant g;
+	char seen[1024] = "";
+	int64_t id;
+
+	snprintf(odd.comm, sizeof(odd.comm), "a b\t%%41\n\\");
+	empty.comm[0] = '\0';
+	assert_int_equal(lock_acquire_bound(e->st, "k", &odd, &e->plain, &one, NULL, &g), 0);
+	assert_int_equal(lock_acquire_bound(e->st, "k", &empty, &e->plain, &two, NULL, &g), 0);
+	id = sql_int(e->outside, "SELECT id FROM cache");
+	assert_int_equal(store_holds_of(e->st, id, collect_comm, seen), 0);
+	assert_string_equal(seen, "1 flock s a b\t%41\n\\|2 flock s |");
+	assert_int_equal(holds(e), 2);
+	/* One line per hold, fields never run together. */
+	assert_int_equal(sql_int(e->outside, "SELECT instr(holds, ' a ') FROM lockfs_holder"), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -297,6 +329,7 @@ int main(void)
 		T(test_a_close_releases_the_process_record_locks_and_reveals_ofd_ones),
 		T(test_getlk_reports_the_conflicting_holder),
 		T(test_the_holds_of_a_dead_daemon_are_released),
+		T(test_holds_keep_odd_commands_and_their_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

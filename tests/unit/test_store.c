@@ -305,6 +305,32 @@ static void test_generations_grow_across_reopen(void **state)
 	remove_tree(dir);
 }
 
+static void test_a_cache_from_before_holds_moved_gains_the_holds_column(void **state)
+{
+	char *dir = make_temp_dir();
+	struct store *st;
+	enum store_refusal why;
+	sqlite3 *outside;
+
+	assert_int_equal(store_open(dir, &st, &why), 0);
+	store_close(st);
+	/* The layout of before: holds in a table of their own, none in the holder row. */
+	outside = open_outside(dir);
+	sql_exec(outside, "ALTER TABLE lockfs_holder DROP COLUMN holds; "
+			  "CREATE TABLE lockfs_hold (id INTEGER PRIMARY KEY, cache_id INTEGER NOT NULL)");
+	sqlite3_close(outside);
+
+	assert_int_equal(store_open(dir, &st, &why), 0);
+	store_close(st);
+	outside = open_outside(dir);
+	assert_int_equal(sql_int(outside, "SELECT count(*) FROM pragma_table_info('lockfs_holder') "
+					  "WHERE name = 'holds'"), 1);
+	assert_int_equal(sql_int(outside, "SELECT count(*) FROM sqlite_master "
+					  "WHERE name = 'lockfs_hold'"), 0);
+	sqlite3_close(outside);
+	remove_tree(dir);
+}
+
 static void test_busy_database_returns_eagain(void **state)
 {
 	char *dir = make_temp_dir();
@@ -506,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_caches_open_and_keep_their_policy),
 		cmocka_unit_test(test_locks_fixture_matches_manifest),
 		cmocka_unit_test(test_generations_grow_across_reopen),
+		cmocka_unit_test(test_a_cache_from_before_holds_moved_gains_the_holds_column),
 		cmocka_unit_test(test_busy_database_returns_eagain),
 		cmocka_unit_test(test_data_version_sees_only_other_writers),
 		cmocka_unit_test(test_the_epoch_moves_with_other_writers_only),

@@ -1,0 +1,363 @@
+/*
+ * store_holds.c — the bound holds of a lock (SPEC §5), kept in its
+ * lockfs_holder row.
+ *
+ * Why in the holder row and not a table of their own: a flock or fcntl
+ * lock is one transaction to take and one to give up, and every B-tree a
+ * transaction touches costs a page in the WAL.  The holder row is written
+ * anyway when a lock is taken and deleted when it goes, so holds kept in
+ * its `holds` column cost no page of their own, and they go with the lock
+ * row by the holder's ON DELETE CASCADE.
+ *
+ * The column is text, one line per hold, oldest first:
+ *
+ *   ID BINDING MODE OWNER DAEMON_PID DAEMON_START PID UID GID HOST COMM
+ *
+ * MODE is "s" (shared) or "x"; HOST and COMM are written with '%', blanks,
+ * control characters and DEL as %HH (an empty one as %00), so that fields
+ * never run together.
+ * NULL (or no holder row) means no holds.  A line that does not parse is
+ * passed over: the lock then counts a hold nobody answers for, and `rm`
+ * breaks it as it breaks any lock.
+ */
+#include "store_int.h"
+#include "name.h"
+#include "pickle.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const binding_names[] = {
+	[STORE_BOUND_FLOCK] = "flock",
+	[STORE_BOUND_POSIX] = "posix",
+	[STORE_BOUND_OFD] = "ofd",
+	[STORE_BOUND_OPEN] = "open",
+};
+
+const char *store_binding_name(enum store_binding binding)
+{
+	return binding > 0 && binding < sizeof(binding_names) / sizeof(binding_names[0])
+		       ? binding_names[binding]
+		       : "?";
+}
+
+static enum store_binding binding_of(const char *name)
+{
+	for (unsigned i = 1; i < sizeof(binding_names) / sizeof(binding_names[0]); i++)
+		if (strcmp(name, binding_names[i]) == 0)
+			return (enum store_binding)i;
+	return STORE_BOUND_NONE;
+}
+
+/* A lock's holds, in memory. */
+struct hold_list {
+	struct store_hold *items;
+	size_t count, cap;
+};
+
+static int list_add(struct hold_list *l, const struct store_hold *h)
+{
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct store_hold *items = realloc(l->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		l->items = items;
+		l->cap = cap;
+	}
+	l->items[l->count++] = *h;
+	return 0;
+}
+
+/* --- the text of the column ----------------------------------------------- */
+
+/* A growing string. */
+struct text {
+	char *data;
+	size_t len, cap;
+	bool failed;
+};
+
+static void text_add(struct text *t, const char *s, size_t len)
+{
+	if (t->failed)
+		return;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = (t->len + len + 1) * 2;
+		char *data = realloc(t->data, cap);
+
+		if (!data) {
+			t->failed = true;
+			return;
+		}
+		t->data = data;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, len);
+	t->len += len;
+	t->data[t->len] = '\0';
+}
+
+static void text_add_word(struct text *t, const char *s)
+{
+	if (!*s)
+		text_add(t, "%00", 3); /* empty: a word all the same */
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[4];
+
+		if (c <= ' ' || c == '%' || c == 0x7f) {
+			snprintf(esc, sizeof(esc), "%%%02X", c);
+			text_add(t, esc, 3);
+		} else {
+			text_add(t, s, 1);
+		}
+	}
+}
+
+static void encode_hold(struct text *t, const struct store_hold *h)
+{
+	char numbers[256];
+
+	snprintf(numbers, sizeof(numbers), "%" PRId64 " %s %s %" PRIu64 " %d %" PRIu64 " %d %u %u ",
+		 h->id, store_binding_name(h->binding), h->shared ? "s" : "x", h->owner,
+		 (int)h->instance.pid, h->instance.start_time, (int)h->pid, (unsigned)h->uid,
+		 (unsigned)h->gid);
+	text_add(t, numbers, strlen(numbers));
+	text_add_word(t, h->instance.host);
+	text_add(t, " ", 1);
+	text_add_word(t, h->comm);
+	text_add(t, "\n", 1);
+}
+
+/* Undo text_add_word into out (cap bytes); false when it does not fit or parse. */
+static bool decode_word(const char *word, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = word; *p; p++) {
+		unsigned value;
+
+		if (n + 1 >= cap)
+			return false;
+		if (*p == '%') {
+			if (sscanf(p + 1, "%2x", &value) != 1 || value == 0)
+				return strcmp(word, "%00") == 0 && cap > 0 && !(out[0] = '\0');
+			out[n++] = (char)value;
+			p += 2;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* One line (NUL-terminated, without its newline) into h; false when it does not parse. */
+static bool decode_hold(const char *line, struct store_hold *h)
+{
+	char binding[16], mode[4], host[INSTANCE_HOST_MAX * 3], comm[STORE_TEXT_MAX * 3];
+	int64_t id;
+	uint64_t owner, start;
+	int daemon_pid, pid, end = 0;
+	unsigned uid, gid;
+
+	if (strlen(line) >= sizeof(host) + sizeof(comm) + 128)
+		return false;
+	if (sscanf(line, "%" SCNd64 " %15s %3s %" SCNu64 " %d %" SCNu64 " %d %u %u %767s %767s%n",
+		   &id, binding, mode, &owner, &daemon_pid, &start, &pid, &uid, &gid, host, comm,
+		   &end) != 11 ||
+	    line[end] != '\0')
+		return false;
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	h->binding = binding_of(binding);
+	h->shared = strcmp(mode, "s") == 0;
+	h->owner = owner;
+	h->instance.pid = daemon_pid;
+	h->instance.start_time = start;
+	h->pid = pid;
+	h->uid = uid;
+	h->gid = gid;
+	return h->binding != STORE_BOUND_NONE && (h->shared || strcmp(mode, "x") == 0) &&
+	       id > 0 && decode_word(host, h->instance.host, sizeof(h->instance.host)) &&
+	       decode_word(comm, h->comm, sizeof(h->comm));
+}
+
+/* The holds written in text (NULL: none), lines that do not parse passed over. */
+static int decode_holds(const char *text, struct hold_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	while (text && *text) {
+		const char *end = strchr(text, '\n');
+		size_t len = end ? (size_t)(end - text) : strlen(text);
+		char line[2048];
+		struct store_hold h;
+
+		if (len < sizeof(line)) {
+			memcpy(line, text, len);
+			line[len] = '\0';
+			if (decode_hold(line, &h) && list_add(out, &h) < 0) {
+				free(out->items);
+				return -ENOMEM;
+			}
+		}
+		text += len + (end != NULL);
+	}
+	return 0;
+}
+
+/* --- reading and writing a row's holds ------------------------------------ */
+
+static int holds_read(struct store *st, int64_t cache_id, struct hold_list *out)
+{
+	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(s, 1, cache_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = decode_holds((const char *)sqlite3_column_text(s, 0), out);
+	else
+		rc = store_errno(rc);
+	store_reset_statement(s);
+	return rc;
+}
+
+static int holds_write(struct store *st, int64_t cache_id, const struct hold_list *l)
+{
+	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_PUT);
+	struct text t = {0};
+	int rc;
+
+	assert(st->in_write);
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	for (size_t i = 0; i < l->count; i++)
+		encode_hold(&t, &l->items[i]);
+	if (t.failed) {
+		free(t.data);
+		return -ENOMEM;
+	}
+	sqlite3_bind_int64(s, 1, cache_id);
+	if (t.len)
+		sqlite3_bind_text(s, 2, t.data, (int)t.len, free);
+	else
+		sqlite3_bind_null(s, 2);
+	rc = store_run_statement(st, s);
+	if (!t.len)
+		free(t.data);
+	if (rc == 0 && sqlite3_changes(st->db) != 1)
+		rc = -ENOENT; /* no holder row to keep them: the lock is not lockfs's */
+	return rc;
+}
+
+int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id)
+{
+	struct hold_list l;
+	struct store_hold added = *h;
+	int rc = holds_read(st, cache_id, &l);
+
+	if (rc < 0)
+		return rc;
+	added.id = 1;
+	for (size_t i = 0; i < l.count; i++)
+		if (l.items[i].id >= added.id)
+			added.id = l.items[i].id + 1;
+	rc = list_add(&l, &added);
+	if (rc == 0)
+		rc = holds_write(st, cache_id, &l);
+	if (rc == 0 && id)
+		*id = added.id;
+	free(l.items);
+	return rc;
+}
+
+/* Change hold id of row cache_id: drop it, or set its binding and mode. */
+static int hold_change(struct store *st, int64_t cache_id, int64_t id, bool drop,
+		       enum store_binding binding, bool shared)
+{
+	struct hold_list l;
+	size_t i;
+	int rc = holds_read(st, cache_id, &l);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < l.count && l.items[i].id != id; i++)
+		;
+	if (i < l.count && drop) {
+		memmove(&l.items[i], &l.items[i + 1], (l.count - i - 1) * sizeof(l.items[0]));
+		l.count--;
+	} else if (i < l.count) {
+		l.items[i].binding = binding;
+		l.items[i].shared = shared;
+	}
+	rc = i < l.count || drop ? holds_write(st, cache_id, &l) : 0;
+	free(l.items);
+	return rc;
+}
+
+int store_hold_delete(struct store *st, int64_t cache_id, int64_t id)
+{
+	return hold_change(st, cache_id, id, true, STORE_BOUND_NONE, false);
+}
+
+int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_binding binding,
+		   bool shared)
+{
+	return hold_change(st, cache_id, id, false, binding, shared);
+}
+
+int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx)
+{
+	struct hold_list l;
+	int rc = holds_read(st, cache_id, &l);
+
+	for (size_t i = 0; rc == 0 && i < l.count; i++)
+		rc = fn(ctx, &l.items[i]);
+	free(l.items);
+	return rc;
+}
+
+int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = store_statement(st, SQL_HOLD_INSTANCES);
+	char key[KEY_MAX_BYTES + 1];
+	int rc, stop = 0;
+
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const uint8_t *pickled = sqlite3_column_blob(s, 0);
+		struct pickle_value v;
+		struct hold_list l;
+
+		if (!pickled || pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
+		    v.kind != PICKLE_STR || v.text_len > KEY_MAX_BYTES)
+			continue;
+		memcpy(key, v.text, v.text_len);
+		key[v.text_len] = '\0';
+		stop = decode_holds((const char *)sqlite3_column_text(s, 1), &l);
+		for (size_t i = 0; !stop && i < l.count; i++) {
+			bool seen = false;
+
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = instance_equal(&l.items[j].instance, &l.items[i].instance);
+			if (!seen) /* each (key, instance) once */
+				stop = fn(ctx, key, &l.items[i].instance);
+		}
+		free(l.items);
+	}
+	store_reset_statement(s);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
