@@ -678,6 +678,11 @@ static int visit_held(void *ctx, const char *key, size_t key_len, const struct s
 	return walk->fn(walk->ctx, key, key_len, row->expires, row->expire_time);
 }
 
+int lock_count_made(struct store *st, int64_t *count)
+{
+	return store_count_holders(st, clock_wall(), count);
+}
+
 int lock_for_each_held(struct store *st, lock_each_fn fn, void *ctx)
 {
 	struct held_walk walk = {.fn = fn, .ctx = ctx, .now = clock_wall()};

@@ -241,6 +241,13 @@ int lock_cut_note(struct store *st, const char *key, const struct caller *who, u
 int lock_format_status(const char *key, const struct lock_info *info, unsigned waiters,
 		       char *buf, size_t cap);
 
+/*
+ * How many live locks lockfs made are held in the cache now, by any mount:
+ * one query over lockfs's holder rows, however many other rows the cache
+ * has (typed_diskcache's own SyncLocks are not among them).  0 or -errno.
+ */
+int lock_count_made(struct store *st, int64_t *count);
+
 /* Delete expired lock rows (other data stays).  Returns how many, or -errno. */
 int lock_sweep_expired(struct store *st, double now);
 

@@ -72,6 +72,10 @@ static const char *const sql_text[SQL_COUNT] = {
 	/* Two statements: UPDATE ... RETURNING costs several times more. */
 	[SQL_BUMP_GENERATION] = "UPDATE lockfs_generation SET value = value + 1 WHERE id = 1",
 	[SQL_READ_GENERATION] = "SELECT value FROM lockfs_generation WHERE id = 1",
+	/* CROSS JOIN: the holders first, else SQLite walks cache's expiry index. */
+	[SQL_COUNT_HOLDERS] = "SELECT count(*) FROM lockfs_holder h CROSS JOIN cache c ON c.id = h.cache_id "
+			      "AND c.key = h.key AND c.store_time = h.store_time "
+			      "WHERE c.expire_time IS NULL OR c.expire_time > ?1",
 	[SQL_DATA_VERSION] = "PRAGMA data_version",
 	[SQL_ALL_ROWS] = "SELECT id, store_time, expire_time, mode, filepath IS NOT NULL, value, "
 			 "length(value), key FROM cache WHERE raw = 0",
@@ -349,6 +353,21 @@ void store_rollback(struct store *st)
 	st->in_write = false;
 	if (s && !sqlite3_get_autocommit(st->db))
 		store_run_statement(st, s);
+}
+
+int store_count_holders(struct store *st, double now, int64_t *count)
+{
+	sqlite3_stmt *s = store_statement(st, SQL_COUNT_HOLDERS);
+	int rc;
+
+	if (!s)
+		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_double(s, 1, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(s, 0);
+	store_reset_statement(s);
+	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
 int store_data_version(struct store *st, int64_t *version)

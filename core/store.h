@@ -127,6 +127,12 @@ void store_rollback(struct store *st);
 int store_data_version(struct store *st, int64_t *version);
 
 /*
+ * How many lockfs_holder rows still belong to their cache row (same key and
+ * store_time) and have not expired at now: the live locks lockfs made.
+ */
+int store_count_holders(struct store *st, double now, int64_t *count);
+
+/*
  * Epochs: a number that changes whenever the cache may have changed without
  * this connection.  It is read from SQLite's WAL index, the shared memory
  * through which every connection learns of commits, without a system call

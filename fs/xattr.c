@@ -154,7 +154,8 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 
 /*
  * The root directory's user.lockfs.stats: one JSON object (stats.h) with
- * the held locks of the cache and the requests waiting through this mount.
+ * the live locks lockfs made in the cache and the requests waiting through
+ * this mount.
  * Asked for its size first (size 0), it answers with room to spare: the
  * counters may grow before the caller reads.
  */
@@ -166,24 +167,17 @@ static bool is_stats_attr(const struct lockfs *fs, fuse_ino_t ino, const char *n
 	return fs->opts.stats && ino == FUSE_ROOT_ID && strcmp(name, STATS_ATTR) == 0;
 }
 
-static int count_held(void *ctx, const char *key, size_t key_len, bool expires,
-		      double expire_time)
-{
-	(*(uint64_t *)ctx)++;
-	return 0;
-}
-
 static int stats_get(struct lockfs *fs, struct request *req)
 {
 	char value[2048];
-	uint64_t holds = 0;
-	int rc = lock_for_each_held(fs->store, count_held, &holds);
+	int64_t holds = 0;
+	int rc = lock_count_made(fs->store, &holds);
 	int len;
 
 	if (rc < 0)
 		return rc;
-	len = stats_format_json(&fs->stats, clock_wall(), holds, fs->waitq.waiting, value,
-				sizeof(value));
+	len = stats_format_json(&fs->stats, clock_wall(), (uint64_t)holds, fs->waitq.waiting,
+				value, sizeof(value));
 	assert(len > 0 && (size_t)len < sizeof(value));
 	if (req->size == 0)
 		fuse_reply_xattr(req->fuse, (size_t)len + STATS_ROOM);

@@ -538,6 +538,33 @@ static void test_expired_lock_counts_as_free_and_is_swept(void **state)
 	assert_count_true(e);
 }
 
+static void test_count_made_counts_live_lockfs_locks_only(void **state)
+{
+	struct env *e = *state;
+	struct policy short_ttl = {.has_ttl = true, .ttl = 0.001, .tags = ""};
+	struct lock_grant g;
+	int64_t count = -1;
+
+	assert_int_equal(lock_count_made(e->st, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(lock_acquire(e->st, "a", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "a", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "b", &e->bob, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_acquire(e->st, "gone", &e->bob, &short_ttl, 0, NULL, &g, NULL), 0);
+	/* A SyncLock of typed_diskcache's own (no holder row) is not one lockfs made. */
+	sql_exec(e->outside, "INSERT INTO cache (key, raw, store_time, access_time, mode) VALUES "
+			     "(x'8005950a000000000000008c066465706c6f79942e', 0, 1, 1, 0)");
+	usleep(5000);
+	assert_int_equal(lock_count_made(e->st, &count), 0);
+	assert_int_equal(count, 2); /* a (re-entered: one lock) and b; gone has expired */
+	/* A lock row rewritten from outside (new store_time) no longer has lockfs's holder. */
+	sql_exec(e->outside, "UPDATE cache SET store_time = store_time + 1 WHERE id = "
+			     "(SELECT cache_id FROM lockfs_holder WHERE key = (SELECT key FROM "
+			     "cache WHERE id = (SELECT min(cache_id) FROM lockfs_holder)))");
+	assert_int_equal(lock_count_made(e->st, &count), 0);
+	assert_int_equal(count, 1);
+}
+
 static void test_reused_thread_id_is_not_the_owner(void **state)
 {
 	struct env *e = *state;
@@ -785,6 +812,7 @@ int main(void)
 		T(test_expired_data_is_replaced_in_place),
 		T(test_free_rlock_is_acquirable),
 		T(test_python_synclock_belongs_to_the_daemon_uid),
+		T(test_count_made_counts_live_lockfs_locks_only),
 		T(test_same_uid_breaks_whatever_the_count),
 		T(test_other_uid_gets_eperm_and_root_breaks),
 		T(test_free_names_are_enoent),
