@@ -17,7 +17,11 @@ const char *instance_host(void)
 	return name;
 }
 
-/* Field 22 of /proc/<pid>/stat, or 0 when the process is gone. */
+/*
+ * Field 22 of /proc/<pid>/stat, or 0 when the process is gone: exited, or
+ * dead and not yet reaped by its parent (a zombie, which a daemon's parent
+ * may leave for seconds).
+ */
 static uint64_t start_time_of(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -36,7 +40,9 @@ static uint64_t start_time_of(pid_t pid)
 	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
 	if (!p)
 		return 0;
-	p += 2; /* field 3 */
+	p += 2; /* field 3, the state */
+	if (*p == 'Z' || *p == 'X')
+		return 0;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p, ' ');
 		if (p)

@@ -729,6 +729,9 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 		       sqlite3_libversion());
 		return PREPARED_DONE;
 	}
+	/* Values first: "--stats CACHE MNT" took CACHE as the value, and should say so. */
+	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0)
+		return EXIT_BAD;
 	if (cli->positional_count != 2) {
 		if (cli->positional_count == 1)
 			fprintf(stderr, "lockfs: need a MOUNTPOINT after CACHE_DIR '%s'\n",
@@ -740,8 +743,6 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	}
 	cache = cli->positional[0];
 	mountpoint = cli->positional[1];
-	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0)
-		return EXIT_BAD;
 	state = check_mountpoint(mountpoint, &fs->opts.mountpoint);
 	if (state == MOUNTPOINT_REFUSED)
 		return EXIT_BAD;

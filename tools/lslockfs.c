@@ -1179,8 +1179,11 @@ static void try_help(void)
 	fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
 }
 
-/* Parse an -o list into columns; false (with a message) on an unknown or empty name. */
-static bool parse_columns(const char *list, enum column *columns, size_t *n)
+/*
+ * Parse an -o list into columns; false (with a message naming typed, the
+ * option's value as given) on an unknown or empty name.
+ */
+static bool parse_columns(const char *list, const char *typed, enum column *columns, size_t *n)
 {
 	const char *p = list;
 
@@ -1188,6 +1191,10 @@ static bool parse_columns(const char *list, enum column *columns, size_t *n)
 		size_t len = strcspn(p, ",");
 		int c = column_by_name(p, len);
 
+		if (c < 0 && len == 0) {
+			warnx("empty column name in '%s'", typed);
+			return false;
+		}
 		if (c < 0) {
 			warnx("unknown column: %.*s", (int)len, p);
 			return false;
@@ -1233,7 +1240,7 @@ int main(int argc, char **argv)
 	struct output o = {.ncolumns = 0};
 	enum column chosen[MAX_COLUMNS];
 	size_t nchosen = 0;
-	bool extend = true, all = false, stats = false;
+	bool extend = true, all = false, stats = false, columns_given = false;
 	struct mount_list mounts = {0};
 	struct listing l = {.mounts = &mounts};
 	struct timespec now;
@@ -1253,11 +1260,13 @@ int main(int argc, char **argv)
 		case 'o': /* the last -o counts; +LIST adds to the defaults or to all */
 			extend = optarg[0] == '+';
 			nchosen = 0;
-			if (!parse_columns(optarg + extend, chosen, &nchosen))
+			columns_given = true;
+			if (!parse_columns(optarg + extend, optarg, chosen, &nchosen))
 				return EXIT_FAILURE;
 			break;
 		case OPT_OUTPUT_ALL:
 			all = true;
+			columns_given = true;
 			break;
 		case OPT_STATS:
 			stats = true;
@@ -1282,6 +1291,10 @@ int main(int argc, char **argv)
 	}
 	if (o.json && o.raw) {
 		warnx("options --json and --raw cannot be combined");
+		return EXIT_FAILURE;
+	}
+	if (stats && columns_given) {
+		warnx("options --stats and --output cannot be combined");
 		return EXIT_FAILURE;
 	}
 

@@ -24,7 +24,8 @@ void format_duration(long long seconds, char *out, size_t cap);
 /*
  * lslockfs --stats: print the statistics (the root's user.lockfs.stats) of
  * each of the n mountpoints.  found_by_scan: they were not named, so a
- * mount the caller may not enter is passed over in silence.  Returns the
+ * mount the caller may not enter is passed over in silence; noheadings
+ * drops the heading line of FORMAT_RAW.  Returns the
  * exit status: 0, or 1 after a message when one could not be read.
  */
 int stats_print(char *const *points, size_t n, bool found_by_scan, enum output_format format,

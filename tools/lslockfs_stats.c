@@ -147,21 +147,18 @@ static const char *field_value(const struct field *fields, size_t n, const char 
 }
 
 /*
- * The table: a heading line per mount, then one line per counter; a
+ * The table: a line naming the mount (kept with -n: without it, several
+ * mounts' counters could not be told apart), then one line per counter; a
  * distribution in one line: how many durations, and their quantiles.
  */
-static void print_mount_table(const char *point, const struct field *fields, size_t n,
-			      bool noheadings)
+static void print_mount_table(const char *point, const struct field *fields, size_t n)
 {
 	char up[32];
 
-	if (!noheadings) {
-		format_duration((long long)strtod(field_value(fields, n, "uptime"), NULL), up,
-				sizeof(up));
-		fputs("MOUNT ", stdout);
-		terminal_string(point, stdout);
-		printf("  (up %s)\n", up);
-	}
+	format_duration((long long)strtod(field_value(fields, n, "uptime"), NULL), up, sizeof(up));
+	fputs("MOUNT ", stdout);
+	terminal_string(point, stdout);
+	printf("  (up %s)\n", up);
 	for (size_t i = 0; i < n; i++) {
 		const char *dot = strchr(fields[i].name, '.');
 		char p[3][32];
@@ -235,7 +232,7 @@ int stats_print(char *const *points, size_t n, bool found_by_scan, enum output_f
 		} else {
 			if (!first)
 				putchar('\n');
-			print_mount_table(points[m], fields, (size_t)nfields, noheadings);
+			print_mount_table(points[m], fields, (size_t)nfields);
 		}
 		first = false;
 	}

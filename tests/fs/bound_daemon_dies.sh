@@ -2,7 +2,7 @@
 # Bound holds die with the daemon that answers for them: a lockfs killed with
 # SIGKILL and started again releases its bound holds and keeps the locks taken
 # by opens; a second mount of the cache releases a killed mount's bound holds
-# within 2 s, and its own waiter is granted.
+# (also while the killed daemon is a zombie), and its own waiter is granted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_mounts.sh"
 LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
@@ -43,13 +43,34 @@ EAGAIN" "and a LOCK_NB there is refused: the two daemons agree"
 start=$(date +%s%N)
 kill_second
 wait_until test -e "$T/granted"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-note "the first mount released the dead daemon's hold after $ms ms"
-[ "$ms" -le 2000 ]
-ok $? "the running daemon released the killed one's bound hold within 2 s"
+ok $? "the running daemon released the killed one's bound hold (scripts/bench times it)"
+note "after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 wait "$waiter"
 is "$(tr '\n' ' ' <"$T/waiter")" "OK OK OK " "and its waiter was granted"
 { kill -KILL "$holder"; wait "$holder"; } 2>/dev/null
 stop_second
+umount -l "$MNT2" 2>/dev/null
 is "$(ls "$MNT")" kept "the touch lock is still held"
+
+# A killed daemon whose parent does not reap it (a zombie: its /proc entry stays, with
+# its start time) is dead all the same.  Its parent here is a sleep that never waits.
+sh -c '"$0" -f "$1" "$2" 2>>"$3" & echo $! >"$4"; exec sleep 1000' \
+	"$LOCKFS" "$CACHE" "$MNT2" "$T/daemon3.log" "$T/zombie.pid" &
+reaper=$!
+wait_until grep -q " $MNT2 fuse.lockfs " /proc/mounts
+zombie=$(cat "$T/zombie.pid")
+"$LOCKOP" open 0 "$MNT2/z" rc + flock 0 ex + mark "$T/held3" + await "$T/never" >/dev/null &
+holder=$!
+wait_until test -e "$T/held3"
+"$LOCKOP" open 0 "$MNT/z" rc + flock 0 ex + mark "$T/granted3" >"$T/waiter3" &
+waiter=$!
+wait_until waiters_are "$MNT/z" 1
+kill -KILL "$zombie"
+wait_until grep -q '^State:.Z' "/proc/$zombie/status"
+ok $? "the killed daemon is a zombie"
+wait_until test -e "$T/granted3"
+ok $? "and the running daemon released its bound hold all the same"
+wait "$waiter"
+{ kill -KILL "$holder" "$reaper"; wait "$holder" "$reaper"; } 2>/dev/null
+umount -l "$MNT2" 2>/dev/null
 finish

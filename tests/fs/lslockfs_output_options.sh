@@ -44,7 +44,10 @@ status 1
 lslockfs: unknown column: BOGUS" "an unknown column: status 1, one line, nothing listed"
 is "$(run -o KEY,,COUNT "$MNT")" "
 status 1
-lslockfs: unknown column: " "an empty column name is unknown too"
+lslockfs: empty column name in 'KEY,,COUNT'" "an empty column name: the list named"
+is "$(run -o + "$MNT")" "
+status 1
+lslockfs: empty column name in '+'" "-o + alone: no column"
 
 is "$(run -n -o KEY "$MNT")" "back\\slash
 $long

@@ -35,6 +35,11 @@ is "$("$LSLOCKFS" --stats -r "$MNT" | sed -n '1p;4p;19p')" "MOUNT NAME VALUE
 $MNT acquisitions 2
 $MNT hold_seconds.count 1" "-r: a heading, then MOUNT NAME VALUE, nested names with a dot"
 is "$("$LSLOCKFS" --stats -r -n "$MNT" | head -n 1 | cut -d' ' -f2)" "started" "-r -n: no heading"
+like "$("$LSLOCKFS" --stats -n "$MNT" | head -n 1)" "MOUNT $MNT  (up *" \
+	"-n keeps the table's line naming the mount"
+"$LSLOCKFS" --stats -o KEY "$MNT" >"$T/out" 2>"$T/err"
+is "$?/$(cat "$T/out")/$(cat "$T/err")" "1//lslockfs: options --stats and --output cannot be combined" \
+	"--stats refuses -o: it shows no columns"
 
 "$LSLOCKFS" --stats -J "$MNT" >"$T/json"
 is "$(/usr/bin/python3 -c '

@@ -30,6 +30,10 @@ refused 2 "*'--timeout' needs a value" "--timeout without a value" "$CACHE" "$MN
 refused 1 "*bad timeout 'abc'*" "a bad timeout" --timeout=abc "$CACHE" "$MNT"
 refused 1 "*bad timeout '-1'*" "a negative timeout" -o timeout=-1 "$CACHE" "$MNT"
 refused 1 "*bad ttl 'abc'*" "a bad ttl" --ttl=abc "$CACHE" "$MNT"
+refused 1 "lockfs: bad stats '$CACHE': on or off" \
+	"--stats without a value takes the next argument, and names it" --stats "$CACHE" "$MNT"
+refused 1 "lockfs: bad open mode '$CACHE': acquire, bound or none" \
+	"--open without a value likewise" --open "$CACHE" "$MNT"
 refused 1 "*bad tag in '--tag='*" "an empty tag after a good one" --tag=ok --tag= "$CACHE" "$MNT"
 refused 1 "*bad tag in '--tag=a,,b'*" "an empty tag inside" --tag=ok --tag=a,,b "$CACHE" "$MNT"
 refused 1 "*mountpoint $T/missing: No such file or directory" "a missing mountpoint" \
