@@ -2,8 +2,10 @@
  * caller.c — read a thread's process id, start time and name from /proc.
  *
  * /proc/<tid>/stat gives the start time (field 22) and the thread's name;
- * /proc/<tid>/status gives Tgid.  Both are read for each request that needs
- * an owner: a few microseconds, and never stale.
+ * /proc/<tid>/status gives Tgid.  caller_from_thread reads both each time;
+ * the cache of caller_identify reads them once per thread and then only
+ * the thread's comm file, kept open, which fails once that thread is gone:
+ * never stale, and cheaper than making the stat file at every request.
  */
 #include "caller.h"
 
@@ -91,7 +93,7 @@ anonymous:
 
 struct caller_slot {
 	pid_t tid;
-	int fd; /* /proc/<tid>/stat, or -1 */
+	int fd; /* /proc/<tid>/comm of the thread read, or -1 */
 	unsigned long used;
 	struct caller who;
 };
@@ -132,19 +134,26 @@ static void slot_drop(struct caller_slot *slot)
 	slot->tid = 0;
 }
 
-/* Read the kept stat file again: 0 when it is still the same thread. */
+/*
+ * Read the kept comm file again: 0 while its thread lives (the name is
+ * refreshed; it may have changed).  The file belongs to the thread it was
+ * opened for, not to its number: once that thread is gone, reading fails
+ * (ESRCH) even when a new thread has the number, so a kept slot needs no
+ * new look at /proc/<tid>/stat (a much costlier file to make).
+ */
 static int slot_refresh(struct caller_slot *slot)
 {
-	char buf[2048];
-	struct caller now = slot->who;
+	char buf[sizeof(slot->who.comm) + 1];
 	ssize_t n = pread(slot->fd, buf, sizeof(buf) - 1, 0);
 
 	if (n <= 0)
 		return -1;
-	buf[n] = '\0';
-	if (parse_stat(buf, &now) < 0 || now.start_time != slot->who.start_time)
-		return -1;
-	slot->who = now; /* the name may have changed */
+	if (buf[n - 1] == '\n')
+		n--;
+	if ((size_t)n >= sizeof(slot->who.comm))
+		n = sizeof(slot->who.comm) - 1;
+	memcpy(slot->who.comm, buf, (size_t)n);
+	slot->who.comm[n] = '\0';
 	return 0;
 }
 
@@ -154,22 +163,22 @@ static int slot_load(struct caller_slot *slot, pid_t tid)
 	ssize_t n;
 
 	slot_drop(slot);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	/* The thread's own comm file first: read again after stat and status, it
+	 * proves that they were read while that very thread had the number. */
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
 	slot->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (slot->fd < 0)
 		return -1;
-	n = pread(slot->fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		goto fail;
-	buf[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	n = read_small(path, buf, sizeof(buf));
 	memset(&slot->who, 0, sizeof(slot->who));
-	if (parse_stat(buf, &slot->who) < 0)
+	if (n <= 0 || parse_stat(buf, &slot->who) < 0)
 		goto fail;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	if (read_small(path, buf, sizeof(buf)) < 0)
 		goto fail;
 	slot->who.tgid = parse_tgid(buf);
-	if (slot->who.tgid <= 0)
+	if (slot->who.tgid <= 0 || slot_refresh(slot) < 0)
 		goto fail;
 	slot->who.tid = tid;
 	slot->tid = tid;

@@ -96,6 +96,51 @@ static void test_cache_knows_threads_and_forgets_dead_ones(void **state)
 	caller_cache_free(cache);
 }
 
+/* A thread that tells its id, then waits until told to exit. */
+struct waiting_thread {
+	pid_t tid;
+	int go[2]; /* a pipe: the thread exits when it can read */
+};
+
+static void *wait_then_exit(void *arg)
+{
+	struct waiting_thread *w = arg;
+	char c;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_SEQ_CST);
+	if (read(w->go[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+static void test_cached_thread_that_exits_is_forgotten_and_names_are_fresh(void **state)
+{
+	struct caller_cache *cache = caller_cache_new(4);
+	struct waiting_thread w = {0};
+	struct caller seen;
+	pthread_t t;
+
+	assert_non_null(cache);
+	assert_int_equal(pipe(w.go), 0);
+	assert_int_equal(pthread_create(&t, NULL, wait_then_exit, &w), 0);
+	while (!__atomic_load_n(&w.tid, __ATOMIC_SEQ_CST))
+		usleep(100);
+	assert_int_equal(caller_identify(cache, w.tid, 1, 1, &seen), 0);
+	assert_int_equal(seen.tid, w.tid); /* cached while it lives */
+	/* A new name shows at the next look, from the kept file. */
+	assert_int_equal(pthread_setname_np(t, "renamed"), 0);
+	assert_int_equal(caller_identify(cache, w.tid, 1, 1, &seen), 0);
+	assert_string_equal(seen.comm, "renamed");
+	assert_int_equal(write(w.go[1], "x", 1), 1);
+	pthread_join(t, NULL);
+	/* Gone: its slot is not trusted, whoever has the number now. */
+	assert_int_equal(caller_identify(cache, w.tid, 1, 1, &seen), 0);
+	assert_int_equal(seen.tid, 0);
+	close(w.go[0]);
+	close(w.go[1]);
+	caller_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_other_thread_shares_tgid),
 		cmocka_unit_test(test_invisible_thread_is_anonymous),
 		cmocka_unit_test(test_cache_knows_threads_and_forgets_dead_ones),
+		cmocka_unit_test(test_cached_thread_that_exits_is_forgotten_and_names_are_fresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
