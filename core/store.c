@@ -70,7 +70,7 @@ static const char *const sql_text[SQL_COUNT] = {
 			   "gid, pid, start_time, comm, host, generation) "
 			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	/* Two statements: UPDATE ... RETURNING costs several times more. */
-	[SQL_BUMP_GENERATION] = "UPDATE lockfs_generation SET value = value + 1 WHERE id = 1",
+	[SQL_BUMP_GENERATION] = "UPDATE lockfs_generation SET value = value + ?1 WHERE id = 1",
 	[SQL_READ_GENERATION] = "SELECT value FROM lockfs_generation WHERE id = 1",
 	/* CROSS JOIN: the holders first, else SQLite walks cache's expiry index. */
 	[SQL_COUNT_HOLDERS] = "SELECT count(*) FROM lockfs_holder h CROSS JOIN cache c ON c.id = h.cache_id "
@@ -343,6 +343,12 @@ int store_commit(struct store *st)
 	}
 	st->in_write = false;
 	observe_own_commit(st);
+	if (st->gen_used) {
+		/* The block stays usable while the epoch does (nobody else commits). */
+		st->gen_valid = st->seen_valid;
+		st->gen_epoch = st->epoch;
+		st->gen_used = false;
+	}
 	return 0;
 }
 
@@ -351,6 +357,10 @@ void store_rollback(struct store *st)
 	sqlite3_stmt *s = store_statement(st, SQL_ROLLBACK);
 
 	st->in_write = false;
+	if (st->gen_used) {
+		st->gen_valid = false; /* a block taken here was never written */
+		st->gen_used = false;
+	}
 	if (s && !sqlite3_get_autocommit(st->db))
 		store_run_statement(st, s);
 }
@@ -662,21 +672,48 @@ int store_delete_row(struct store *st, int64_t id)
 	return store_run_statement(st, s);
 }
 
+/*
+ * Why generations come in blocks: the counter's row is a page of its own,
+ * and writing it at every acquisition costs a WAL frame.  So a connection
+ * takes GENERATION_BLOCK numbers at once (the row keeps the last of them)
+ * and gives them out, one per acquisition, only while nobody else has
+ * committed since its own last commit: the epoch tells (store.h).  Any
+ * other commit (another mount taking its own block, or anything else)
+ * ends the block, and the next acquisition takes a new one above whatever
+ * the row holds then.  So every generation given is larger than every one
+ * given before it in this cache, by any connection; numbers of a block
+ * left unused are skipped.
+ */
+#define GENERATION_BLOCK 64
+
 int store_next_generation(struct store *st, int64_t *generation)
 {
-	sqlite3_stmt *bump = store_statement(st, SQL_BUMP_GENERATION);
-	sqlite3_stmt *read = store_statement(st, SQL_READ_GENERATION);
+	sqlite3_stmt *bump, *read;
 	int rc;
 
 	assert(st->in_write);
+	if (st->gen_valid && st->seen_valid && st->gen_epoch == st->epoch &&
+	    st->gen_next <= st->gen_top) {
+		*generation = st->gen_next++;
+		st->gen_used = true;
+		return 0;
+	}
+	bump = store_statement(st, SQL_BUMP_GENERATION);
+	read = store_statement(st, SQL_READ_GENERATION);
 	if (!bump || !read)
 		return store_errno(sqlite3_errcode(st->db));
+	sqlite3_bind_int64(bump, 1, GENERATION_BLOCK);
 	rc = store_run_statement(st, bump);
 	if (rc < 0)
 		return rc;
 	rc = step_statement(st, read);
-	if (rc == SQLITE_ROW)
-		*generation = sqlite3_column_int64(read, 0);
+	if (rc == SQLITE_ROW) {
+		st->gen_top = sqlite3_column_int64(read, 0);
+		*generation = st->gen_top - GENERATION_BLOCK + 1;
+		st->gen_next = *generation + 1;
+		st->gen_valid = false; /* usable once committed */
+		st->gen_used = true;
+	}
 	store_reset_statement(read);
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }

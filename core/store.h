@@ -203,7 +203,8 @@ int store_set_tags(struct store *st, int64_t id, const char *tags);
 int store_delete_row(struct store *st, int64_t id);
 
 /*
- * Take the next generation (larger than every one before).  Only in a write
+ * Take the next generation: larger than every one given before in this
+ * cache, by any connection (numbers may be skipped).  Only in a write
  * transaction.
  */
 int store_next_generation(struct store *st, int64_t *generation);

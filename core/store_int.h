@@ -74,6 +74,11 @@ struct store {
 	int64_t checked_version; /* PRAGMA data_version at the last cross-check */
 	uint64_t checked_epoch;  /* ...and the epoch then */
 	sqlite3_stmt *stmt[SQL_COUNT]; /* NULL until first used */
+	/* Generations (store_next_generation): a block taken from lockfs_generation. */
+	int64_t gen_next, gen_top; /* the next to give, the last of the block */
+	uint64_t gen_epoch;        /* the epoch the block may be used in */
+	bool gen_valid;            /* a committed block, usable while gen_epoch holds */
+	bool gen_used;             /* this transaction gave one (or took the block) */
 	bool may_evict;                /* eviction_policy is not "none" */
 	bool in_write;                 /* between store_begin and commit or rollback */
 	unsigned busy_budget_usec;     /* how long a statement waits on a busy database */
