@@ -44,7 +44,7 @@ static int bucket_of(double micros)
 	double mantissa;
 
 	if (!(micros >= 1))
-		return 0; /* under 1 µs, and NAN */
+		return 0;		     /* under 1 µs, and NAN */
 	mantissa = frexp(micros, &exponent); /* micros = mantissa * 2^exponent, [0.5, 1) */
 	octave = exponent - 1;
 	if (octave >= STATS_OCTAVES)

@@ -16,21 +16,21 @@
 #include <stdint.h>
 
 enum stats_counter {
-	STATS_ACQUISITIONS,      /* locks taken: each a new generation */
-	STATS_RELEASES,          /* locks let go (to nobody or to a waiter) */
-	STATS_BREAKS,            /* ...of which by someone other than the owner */
-	STATS_EXPIRIES,          /* expired locks cleared or taken over */
-	STATS_RENEWALS,          /* touch -c and user.lock.ttl on held locks */
-	STATS_WAITS,             /* acquisitions that queued */
-	STATS_TIMEOUTS,          /* acquisitions answered ETIMEDOUT */
-	STATS_INTERRUPTS,        /* waits answered EINTR */
-	STATS_COMPARE_REFUSALS,  /* compare-and-release refused: another generation */
+	STATS_ACQUISITIONS,	/* locks taken: each a new generation */
+	STATS_RELEASES,		/* locks let go (to nobody or to a waiter) */
+	STATS_BREAKS,		/* ...of which by someone other than the owner */
+	STATS_EXPIRIES,		/* expired locks cleared or taken over */
+	STATS_RENEWALS,		/* touch -c and user.lock.ttl on held locks */
+	STATS_WAITS,		/* acquisitions that queued */
+	STATS_TIMEOUTS,		/* acquisitions answered ETIMEDOUT */
+	STATS_INTERRUPTS,	/* waits answered EINTR */
+	STATS_COMPARE_REFUSALS, /* compare-and-release refused: another generation */
 	STATS_COUNTERS,
 };
 
-#define STATS_SUBBUCKETS 8 /* per power of two */
-#define STATS_OCTAVES 42   /* 1 µs .. 2^42 µs (51 days) */
-#define STATS_BUCKETS (1 + STATS_OCTAVES * STATS_SUBBUCKETS)
+#define STATS_SUBBUCKETS 8  /* per power of two */
+#define STATS_OCTAVES	 42 /* 1 µs .. 2^42 µs (51 days) */
+#define STATS_BUCKETS	 (1 + STATS_OCTAVES * STATS_SUBBUCKETS)
 
 /* A distribution of durations. */
 struct stats_times {

@@ -73,8 +73,8 @@ static const char *const sql_text[SQL_COUNT] = {
 	[SQL_BUMP_GENERATION] = "UPDATE lockfs_generation SET value = value + ?1 WHERE id = 1",
 	[SQL_READ_GENERATION] = "SELECT value FROM lockfs_generation WHERE id = 1",
 	/* CROSS JOIN: the holders first, else SQLite walks cache's expiry index. */
-	[SQL_COUNT_HOLDERS] = "SELECT count(*) FROM lockfs_holder h CROSS JOIN cache c ON c.id = h.cache_id "
-			      "AND c.key = h.key AND c.store_time = h.store_time "
+	[SQL_COUNT_HOLDERS] = "SELECT count(*) FROM lockfs_holder h CROSS JOIN cache c "
+			      "ON c.id = h.cache_id AND c.key = h.key AND c.store_time = h.store_time "
 			      "WHERE c.expire_time IS NULL OR c.expire_time > ?1",
 	[SQL_DATA_VERSION] = "PRAGMA data_version",
 	[SQL_ALL_ROWS] = "SELECT id, store_time, expire_time, mode, filepath IS NOT NULL, value, "

@@ -32,17 +32,17 @@
 #include <string.h>
 
 static const char *const binding_names[] = {
-	[STORE_BOUND_FLOCK] = "flock",
-	[STORE_BOUND_POSIX] = "posix",
-	[STORE_BOUND_OFD] = "ofd",
-	[STORE_BOUND_OPEN] = "open",
+    [STORE_BOUND_FLOCK] = "flock",
+    [STORE_BOUND_POSIX] = "posix",
+    [STORE_BOUND_OFD] = "ofd",
+    [STORE_BOUND_OPEN] = "open",
 };
 
 const char *store_binding_name(enum store_binding binding)
 {
 	return binding > 0 && binding < sizeof(binding_names) / sizeof(binding_names[0])
-		       ? binding_names[binding]
-		       : "?";
+		   ? binding_names[binding]
+		   : "?";
 }
 
 static enum store_binding binding_of(const char *name)
@@ -184,8 +184,8 @@ static bool decode_hold(const char *line, struct store_hold *h)
 	h->pid = pid;
 	h->uid = uid;
 	h->gid = gid;
-	return h->binding != STORE_BOUND_NONE && (h->shared || strcmp(mode, "x") == 0) &&
-	       id > 0 && decode_word(host, h->instance.host, sizeof(h->instance.host)) &&
+	return h->binding != STORE_BOUND_NONE && (h->shared || strcmp(mode, "x") == 0) && id > 0 &&
+	       decode_word(host, h->instance.host, sizeof(h->instance.host)) &&
 	       decode_word(comm, h->comm, sizeof(h->comm));
 }
 
@@ -340,7 +340,8 @@ int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
 		struct pickle_value v;
 		struct hold_list l;
 
-		if (!pickled || pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
+		if (!pickled ||
+		    pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
 		    v.kind != PICKLE_STR || v.text_len > KEY_MAX_BYTES)
 			continue;
 		memcpy(key, v.text, v.text_len);

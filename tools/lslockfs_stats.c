@@ -18,11 +18,11 @@
 #include <sys/xattr.h>
 
 #define STATS_ATTR "user.lockfs.stats"
-#define STATS_MAX 8192
+#define STATS_MAX  8192
 #define FIELDS_MAX 64
 
 struct field {
-	char name[64];  /* "acquisitions", "wait_seconds.p50" */
+	char name[64];	/* "acquisitions", "wait_seconds.p50" */
 	char value[48]; /* the number as written, or "null" */
 };
 
@@ -218,7 +218,8 @@ int stats_print(char *const *points, size_t n, bool found_by_scan, enum output_f
 			continue;
 		}
 		if (rc < 0 || nfields <= 0) {
-			warnx("%s: %s", points[m], rc < 0 ? strerror(-rc) : "unreadable statistics");
+			warnx("%s: %s", points[m],
+			      rc < 0 ? strerror(-rc) : "unreadable statistics");
 			status = 1;
 			continue;
 		}

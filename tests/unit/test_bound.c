@@ -89,7 +89,8 @@ static char *value_of(struct env *e)
 static int64_t holds(struct env *e)
 {
 	/* One line per hold in the holder rows' holds. */
-	return sql_int(e->outside, "SELECT coalesce(sum(length(holds) - length(replace(holds, char(10), ''))), 0) FROM lockfs_holder");
+	return sql_int(e->outside, "SELECT coalesce(sum(length(holds) - "
+				   "length(replace(holds, char(10), ''))), 0) FROM lockfs_holder");
 }
 
 static void test_a_flock_hold_is_a_lock_row_no_thread_can_reenter(void **state)

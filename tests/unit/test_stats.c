@@ -57,10 +57,10 @@ static void test_tiny_huge_and_negative_durations_are_kept_in_range(void **state
 	struct stats s;
 
 	stats_init(&s, 0);
-	stats_time(&s.wait, -3);     /* a clock step: counts as 0 */
-	stats_time(&s.wait, 1e-9);   /* under the first bucket */
-	stats_time(&s.wait, 1e9);    /* past the last: the last bucket */
-	stats_time(&s.wait, NAN);    /* counted as 0, never a NAN quantile */
+	stats_time(&s.wait, -3);   /* a clock step: counts as 0 */
+	stats_time(&s.wait, 1e-9); /* under the first bucket */
+	stats_time(&s.wait, 1e9);  /* past the last: the last bucket */
+	stats_time(&s.wait, NAN);  /* counted as 0, never a NAN quantile */
 	assert_int_equal(s.wait.count, 4);
 	assert_true(stats_quantile(&s.wait, 0.5) == 0);
 	assert_true(stats_quantile(&s.wait, 0.75) >= 0 && stats_quantile(&s.wait, 0.75) <= 1e-6);
