@@ -3,6 +3,7 @@
  */
 #include "instance.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,28 @@ const char *instance_host(void)
 	return name;
 }
 
+/* Whether a thread of pid other than its main one is still listed (the main one has exited). */
+static bool other_thread_runs(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d)))
+		found = e->d_name[0] != '.' && atoi(e->d_name) != pid;
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /*
  * Field 22 of /proc/<pid>/stat, or 0 when the process is gone: exited, or
  * dead and not yet reaped by its parent (a zombie, which a daemon's parent
- * may leave for seconds).
+ * may leave for seconds).  A process whose main thread alone has exited
+ * shows the zombie state too, and still runs.
  */
 static uint64_t start_time_of(pid_t pid)
 {
@@ -40,8 +59,8 @@ static uint64_t start_time_of(pid_t pid)
 	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
 	if (!p)
 		return 0;
-	p += 2; /* field 3, the state */
-	if (*p == 'Z' || *p == 'X')
+	p += 2; /* field 3, the state (of the main thread) */
+	if ((*p == 'Z' || *p == 'X') && !other_thread_runs(pid))
 		return 0;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p, ' ');

@@ -65,10 +65,15 @@ static double bucket_middle(int b)
 	return ldexp(1 + (sub + 0.5) / STATS_SUBBUCKETS, octave) * 1e-6;
 }
 
+/* Durations past this (about 31 years) are kept as this: a clock or a row gone wrong. */
+#define STATS_SECONDS_MAX 1e9
+
 void stats_time(struct stats_times *t, double seconds)
 {
 	if (!(seconds > 0))
-		seconds = 0;
+		seconds = 0; /* negative, and NAN */
+	if (seconds > STATS_SECONDS_MAX)
+		seconds = STATS_SECONDS_MAX; /* and infinity */
 	if (t->count == 0 || seconds < t->min)
 		t->min = seconds;
 	if (t->count == 0 || seconds > t->max)

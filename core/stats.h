@@ -54,7 +54,7 @@ static inline void stats_count(struct stats *s, enum stats_counter c, uint64_t n
 	s->counters[c] += n;
 }
 
-/* Record one duration (negative ones count as 0). */
+/* Record one duration (negative ones and NAN count as 0, more than 1e9 s as 1e9). */
 void stats_time(struct stats_times *t, double seconds);
 
 /*

@@ -277,13 +277,21 @@ uint64_t store_epoch_seen(const struct store *st)
 	return st->epoch;
 }
 
-/* After this connection's COMMIT: the epoch goes on only if nobody else committed since BEGIN. */
+/*
+ * After this connection's COMMIT: the epoch goes on only if nobody else
+ * committed since BEGIN.  A transaction that changed rows wrote frames and
+ * counted one commit in the header; one that changed nothing left the
+ * header as it was, so any change seen now is another's (which may have
+ * come in right after our COMMIT, and would pass for ours as "+1").
+ */
 static void observe_own_commit(struct store *st)
 {
 	uint8_t now[WAL_HEADER_BYTES];
+	bool wrote = sqlite3_total_changes64(st->db) != st->changes_at_start;
 
 	if (st->seen_valid && read_wal_header(st, now) &&
-	    commits_of(now) == commits_of(st->write_start) + 1) {
+	    (wrote ? commits_of(now) == commits_of(st->write_start) + 1
+		   : memcmp(now, st->write_start, sizeof(now)) == 0)) {
 		memcpy(st->seen, now, sizeof(now));
 		return;
 	}
@@ -327,6 +335,7 @@ int store_begin(struct store *st)
 	/* Holding the write lock: nobody commits until this transaction ends. */
 	observe(st);
 	memcpy(st->write_start, st->seen, sizeof(st->write_start));
+	st->changes_at_start = sqlite3_total_changes64(st->db);
 	return 0;
 }
 

@@ -264,9 +264,10 @@ int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void
  * The bound holds of a lock (SPEC §5), each bound to an open file
  * description or a process of a client, and answered for by one daemon
  * instance; kept in the lock's lockfs_holder row (store_holds.c), so they
- * go with it.  A hold's id is its place among the lock's holds, oldest
- * first.  Writes only in a write transaction; adding to a row without a
- * holder is -ENOENT.
+ * go with it.  A hold's id numbers it among its lock's holds (a later hold
+ * gets a larger one; a number may come back after a hold goes).  Writes
+ * only in a write transaction; adding to a row without a holder is
+ * -ENOENT.
  */
 enum store_binding {
 	STORE_BOUND_NONE = 0,

@@ -16,15 +16,17 @@
  * MODE is "s" (shared) or "x"; HOST and COMM are written with '%', blanks,
  * control characters and DEL as %HH (an empty one as %00), so that fields
  * never run together.
- * NULL (or no holder row) means no holds.  A line that does not parse is
- * passed over: the lock then counts a hold nobody answers for, and `rm`
- * breaks it as it breaks any lock.
+ * NULL (or no holder row) means no holds.  A line that does not parse
+ * (written by something else) is passed over, and gone at the next change
+ * of the lock's holds: the lock then counts a hold nobody answers for, and
+ * `rm` breaks it as it breaks any lock.
  */
 #include "store_int.h"
 #include "name.h"
 #include "pickle.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -146,7 +148,10 @@ static bool decode_word(const char *word, char *out, size_t cap)
 		if (n + 1 >= cap)
 			return false;
 		if (*p == '%') {
-			if (sscanf(p + 1, "%2x", &value) != 1 || value == 0)
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]) ||
+			    sscanf(p + 1, "%2x", &value) != 1)
+				return false;
+			if (value == 0) /* only a whole word "%00": the empty one */
 				return strcmp(word, "%00") == 0 && cap > 0 && !(out[0] = '\0');
 			out[n++] = (char)value;
 			p += 2;
@@ -360,5 +365,71 @@ int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
 	store_reset_statement(s);
 	if (stop)
 		return stop;
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+/*
+ * The holds of a cache from before they moved into the holder row: the
+ * rows of the old lockfs_hold table, each lock's in order, written into its
+ * holder row (renumbered from 1).  Holds without a holder row answer for no
+ * lock lockfs made and are left out.  In the caller's transaction.
+ */
+int store_holds_import(sqlite3 *db)
+{
+	static const char *const read_sql =
+	    "SELECT cache_id, binding, shared, owner, host, daemon_pid, daemon_start, pid, uid, "
+	    "gid, comm FROM lockfs_hold ORDER BY cache_id, id";
+	sqlite3_stmt *read = NULL, *write = NULL;
+	struct text t = {0};
+	int64_t current = 0, next_id = 1;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, read_sql, -1, &read, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "UPDATE lockfs_holder SET holds = ?2 WHERE cache_id = ?1",
+					-1, &write, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		bool more = (rc = sqlite3_step(read)) == SQLITE_ROW;
+		int64_t cache_id = more ? sqlite3_column_int64(read, 0) : 0;
+		struct store_hold h = {0};
+
+		if (t.len && (!more || cache_id != current)) {
+			/* The holds of the lock before are complete: write them. */
+			sqlite3_bind_int64(write, 1, current);
+			sqlite3_bind_text(write, 2, t.data, (int)t.len, SQLITE_TRANSIENT);
+			if (sqlite3_step(write) != SQLITE_DONE)
+				rc = sqlite3_errcode(db);
+			sqlite3_reset(write);
+			t.len = 0;
+		}
+		if (!more || (rc != SQLITE_ROW && rc != SQLITE_OK))
+			break;
+		if (cache_id != current)
+			next_id = 1;
+		current = cache_id;
+		h.id = next_id++;
+		h.binding = binding_of(sqlite3_column_text(read, 1)
+					   ? (const char *)sqlite3_column_text(read, 1)
+					   : "");
+		h.shared = sqlite3_column_int(read, 2) != 0;
+		h.owner = (uint64_t)sqlite3_column_int64(read, 3);
+		snprintf(h.instance.host, sizeof(h.instance.host), "%s",
+			 sqlite3_column_text(read, 4) ? (const char *)sqlite3_column_text(read, 4)
+						      : "");
+		h.instance.pid = sqlite3_column_int(read, 5);
+		h.instance.start_time = (uint64_t)sqlite3_column_int64(read, 6);
+		h.pid = sqlite3_column_int(read, 7);
+		h.uid = (uint32_t)sqlite3_column_int64(read, 8);
+		h.gid = (uint32_t)sqlite3_column_int64(read, 9);
+		snprintf(h.comm, sizeof(h.comm), "%s",
+			 sqlite3_column_text(read, 10) ? (const char *)sqlite3_column_text(read, 10)
+						       : "");
+		if (h.binding != STORE_BOUND_NONE)
+			encode_hold(&t, &h);
+		rc = t.failed ? SQLITE_NOMEM : SQLITE_ROW;
+	}
+	sqlite3_finalize(read);
+	sqlite3_finalize(write);
+	free(t.data);
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

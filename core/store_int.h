@@ -70,6 +70,7 @@ struct store {
 	uint8_t seen[WAL_HEADER_BYTES];    /* the header this connection last saw... */
 	bool seen_valid;                   /* ...when it saw one it can vouch for */
 	uint8_t write_start[WAL_HEADER_BYTES]; /* the header at BEGIN IMMEDIATE */
+	int64_t changes_at_start;              /* sqlite3_total_changes64 then */
 	uint64_t epoch;
 	int64_t checked_version; /* PRAGMA data_version at the last cross-check */
 	uint64_t checked_epoch;  /* ...and the epoch then */
@@ -104,6 +105,9 @@ int store_run_statement(struct store *st, sqlite3_stmt *s);
 
 /* Bind an instance's host, pid and start time at index, index + 1, index + 2. */
 void store_bind_instance(sqlite3_stmt *s, int index, const struct instance *in);
+
+/* Move the holds of the old lockfs_hold table into the holder rows (store_holds.c). */
+int store_holds_import(sqlite3 *db);
 
 /* Run sql, one or more statements whose rows are not wanted: 0 or -errno. */
 int store_exec(sqlite3 *db, const char *sql);

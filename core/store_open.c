@@ -512,10 +512,14 @@ static int add_lockfs_tables(sqlite3 *db)
 		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN note BLOB");
 	if (rc == 0 && has_column(db, "lockfs_dir", "open") == 0)
 		rc = store_exec(db, "ALTER TABLE lockfs_dir ADD COLUMN open TEXT");
-	if (rc == 0 && has_column(db, "lockfs_holder", "holds") == 0)
+	if (rc == 0 && has_column(db, "lockfs_holder", "holds") == 0) {
 		/* Bound holds lived in a table of their own before they moved into the holder. */
-		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN holds TEXT; "
-				    "DROP TABLE IF EXISTS lockfs_hold");
+		rc = store_exec(db, "ALTER TABLE lockfs_holder ADD COLUMN holds TEXT");
+		if (rc == 0 && has_table(db, "lockfs_hold", &ignored) == 1)
+			rc = store_holds_import(db);
+		if (rc == 0)
+			rc = store_exec(db, "DROP TABLE IF EXISTS lockfs_hold");
+	}
 	if (rc == 0)
 		rc = store_exec(db, "COMMIT");
 	if (rc < 0)

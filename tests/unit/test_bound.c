@@ -315,6 +315,16 @@ static void test_holds_keep_odd_commands_and_their_order(void **state)
 	assert_int_equal(store_holds_of(e->st, id, collect_comm, seen), 0);
 	assert_string_equal(seen, "1 flock s a b\t%41\n\\|2 flock s |");
 	assert_int_equal(holds(e), 2);
+	/* Lines another program mangled (a cut escape, a bad one) are passed over. */
+	sql_exec(e->outside, "UPDATE lockfs_holder SET holds = holds || "
+			     "'3 flock s 9 1 1 1 0 0 h c%4' || char(10) || "
+			     "'4 flock s 9 1 1 1 0 0 h c%-1' || char(10)");
+	seen[0] = '\0';
+	assert_int_equal(store_holds_of(e->st, id, collect_comm, seen), 0);
+	assert_string_equal(seen, "1 flock s a b\t%41\n\\|2 flock s |");
+	sql_exec(e->outside, "UPDATE lockfs_holder SET holds = replace(holds, "
+			     "'3 flock s 9 1 1 1 0 0 h c%4' || char(10) || "
+			     "'4 flock s 9 1 1 1 0 0 h c%-1' || char(10), '')");
 	/* One line per hold, fields never run together. */
 	assert_int_equal(sql_int(e->outside, "SELECT instr(holds, ' a ') FROM lockfs_holder"), 0);
 }

@@ -66,6 +66,11 @@ static void test_tiny_huge_and_negative_durations_are_kept_in_range(void **state
 	assert_true(stats_quantile(&s.wait, 0.75) >= 0 && stats_quantile(&s.wait, 0.75) <= 1e-6);
 	assert_true(stats_quantile(&s.wait, 1.0) == 1e9); /* bounded by the exact max */
 	assert_false(isnan(stats_quantile(&s.wait, 0.5)));
+	/* A row whose store_time is -inf gives an infinite hold: kept as 1e9 s, JSON stays JSON. */
+	stats_time(&s.hold, INFINITY);
+	stats_time(&s.hold, 1e300);
+	assert_true(stats_quantile(&s.hold, 0.5) == 1e9);
+	assert_true(stats_quantile(&s.hold, 1.0) == 1e9);
 }
 
 static void test_counters_add(void **state)

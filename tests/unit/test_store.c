@@ -352,13 +352,26 @@ static void test_a_cache_from_before_holds_moved_gains_the_holds_column(void **s
 	struct store *st;
 	enum store_refusal why;
 	sqlite3 *outside;
+	char *holds;
 
 	assert_int_equal(store_open(dir, &st, &why), 0);
 	store_close(st);
 	/* The layout of before: holds in a table of their own, none in the holder row. */
 	outside = open_outside(dir);
-	sql_exec(outside, "ALTER TABLE lockfs_holder DROP COLUMN holds; "
-			  "CREATE TABLE lockfs_hold (id INTEGER PRIMARY KEY, cache_id INTEGER NOT NULL)");
+	sql_exec(outside,
+		 "PRAGMA foreign_keys = OFF; " /* a holder row without its cache row will do */
+		 "ALTER TABLE lockfs_holder DROP COLUMN holds; "
+		 "CREATE TABLE lockfs_hold (id INTEGER PRIMARY KEY, cache_id INTEGER NOT NULL, "
+		 "binding TEXT NOT NULL, shared INTEGER NOT NULL, owner INTEGER NOT NULL, "
+		 "host TEXT NOT NULL, daemon_pid INTEGER NOT NULL, daemon_start INTEGER NOT NULL, "
+		 "pid INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, "
+		 "comm TEXT NOT NULL); "
+		 /* Two shared holds of a lock whose holder row exists, one hold without one. */
+		 "INSERT INTO lockfs_holder (cache_id, key, store_time, uid, gid, pid, start_time, "
+		 "comm, host, generation) VALUES (7, x'00', 1, 0, 0, 1, 1, 'c', 'h', 1); "
+		 "INSERT INTO lockfs_hold VALUES (10, 7, 'flock', 1, 42, 'box', 100, 5, 200, 0, 0, "
+		 "'my job'), (12, 7, 'posix', 1, 43, 'box', 100, 5, 201, 0, 0, 'x'), "
+		 "(11, 8, 'flock', 0, 44, 'box', 100, 5, 202, 0, 0, 'gone')");
 	sqlite3_close(outside);
 
 	assert_int_equal(store_open(dir, &st, &why), 0);
@@ -368,6 +381,11 @@ static void test_a_cache_from_before_holds_moved_gains_the_holds_column(void **s
 					  "WHERE name = 'holds'"), 1);
 	assert_int_equal(sql_int(outside, "SELECT count(*) FROM sqlite_master "
 					  "WHERE name = 'lockfs_hold'"), 0);
+	/* The live holds moved, in order and renumbered; the orphan went. */
+	holds = sql_text(outside, "SELECT holds FROM lockfs_holder WHERE cache_id = 7");
+	assert_string_equal(holds, "1 flock s 42 100 5 200 0 0 box my%20job\n"
+				   "2 posix s 43 100 5 201 0 0 box x\n");
+	free(holds);
 	sqlite3_close(outside);
 	remove_tree(dir);
 }
