@@ -61,36 +61,13 @@ int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold
 	return rc < 0 ? rc : id;
 }
 
-/* The holds of a row, read into a growing array. */
-struct holds {
-	struct store_hold *items;
-	size_t count, cap;
-};
-
-static int collect_hold(void *ctx, const struct store_hold *h)
-{
-	struct holds *holds = ctx;
-
-	if (holds->count == holds->cap) {
-		size_t cap = holds->cap ? holds->cap * 2 : 4;
-		struct store_hold *items = realloc(holds->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		holds->items = items;
-		holds->cap = cap;
-	}
-	holds->items[holds->count++] = *h;
-	return 0;
-}
-
 /* lr's holds when it is a bound lock made by lockfs; none otherwise. */
-static int load_holds(struct store *st, const struct lock_row *lr, struct holds *holds)
+static int load_holds(struct store *st, const struct lock_row *lr, struct store_holds *holds)
 {
 	memset(holds, 0, sizeof(*holds));
 	if (lr->class != ROW_HELD || !lr->row.has_holder || !lock_owner_is_bound(lr->owner))
 		return 0;
-	return store_holds_of(st, lr->row.id, collect_hold, holds);
+	return store_holds_read(st, lr->row.id, holds);
 }
 
 /* The same binding family: flock, record (POSIX and OFD), or open. */
@@ -109,7 +86,7 @@ static bool is_mine(const struct store_hold *h, const struct lock_hold *hold)
 }
 
 /* Write the row's value for the holds it has now: "shared" and their number, or one's owner. */
-static int rewrite_value(struct store *st, const struct lock_row *lr, const struct holds *holds,
+static int rewrite_value(struct store *st, const struct lock_row *lr, const struct store_holds *holds,
 			 int64_t exclusive_count)
 {
 	char owner[LOCK_OWNER_MAX];
@@ -142,7 +119,7 @@ static int rewrite_value(struct store *st, const struct lock_row *lr, const stru
  * shared one becomes exclusive only alone (-EBUSY: it waits, keeping what
  * it has), an exclusive one becomes shared at once.
  */
-static int convert(struct store *st, const struct lock_row *lr, struct holds *holds,
+static int convert(struct store *st, const struct lock_row *lr, struct store_holds *holds,
 		   struct store_hold *mine, const struct lock_hold *hold)
 {
 	int rc;
@@ -161,7 +138,7 @@ int lock_acquire_bound(struct store *st, const char *key, const struct caller *w
 		       struct lock_ticket *ticket, struct lock_grant *grant)
 {
 	double now = clock_wall();
-	struct holds holds = {0};
+	struct store_holds holds = {0};
 	struct store_hold *mine = NULL;
 	struct lock_row lr;
 	bool all_shared = true;
@@ -234,7 +211,7 @@ int lock_bind(struct store *st, const char *key, int64_t generation, const struc
 	      const struct lock_hold *hold)
 {
 	char owner[LOCK_OWNER_MAX];
-	struct holds holds = {0};
+	struct store_holds holds = {0};
 	struct lock_row lr;
 	int rc = store_begin(st);
 
@@ -286,7 +263,7 @@ static int release_holds(struct store *st, const char *key, const struct release
 			 const struct lock_successor *next, struct lock_outcome *outcome)
 {
 	double now = clock_wall();
-	struct holds holds = {0};
+	struct store_holds holds = {0};
 	struct lock_row lr;
 	size_t released = 0, left = 0;
 	bool relabeled = false;
@@ -361,7 +338,7 @@ int lock_flush(struct store *st, const char *key, const struct instance *instanc
 int lock_conflict(struct store *st, const char *key, const struct lock_hold *hold,
 		  struct lock_conflict *conflict)
 {
-	struct holds holds = {0};
+	struct store_holds holds = {0};
 	struct lock_row lr;
 	int rc;
 
@@ -450,7 +427,7 @@ int lock_release_dead(struct store *st, lock_released_fn released, void *ctx)
 int lock_binding_of(struct store *st, const struct lock_row *lr, enum store_binding *binding,
 		    bool *shared)
 {
-	struct holds holds;
+	struct store_holds holds;
 	int rc = load_holds(st, lr, &holds);
 
 	*binding = holds.count ? holds.items[0].binding : STORE_BOUND_NONE;

@@ -295,9 +295,14 @@ int store_hold_delete(struct store *st, int64_t cache_id, int64_t id);
 int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_binding binding,
 		   bool shared);
 
-/* Call fn for row cache_id's holds, oldest first; non-zero stops and is returned. */
-typedef int (*store_hold_fn)(void *ctx, const struct store_hold *h);
-int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx);
+/* A lock's holds in memory, oldest first; the caller frees items. */
+struct store_holds {
+	struct store_hold *items;
+	size_t count, cap;
+};
+
+/* Read row cache_id's holds into *out (none without a holder row): 0 or -errno. */
+int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out);
 
 /* Call fn for each (key, instance) that has bound holds; non-zero stops and is returned. */
 typedef int (*store_hold_instance_fn)(void *ctx, const char *key, const struct instance *in);

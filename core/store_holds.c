@@ -55,13 +55,7 @@ static enum store_binding binding_of(const char *name)
 	return STORE_BOUND_NONE;
 }
 
-/* A lock's holds, in memory. */
-struct hold_list {
-	struct store_hold *items;
-	size_t count, cap;
-};
-
-static int list_add(struct hold_list *l, const struct store_hold *h)
+static int list_add(struct store_holds *l, const struct store_hold *h)
 {
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
@@ -195,7 +189,7 @@ static bool decode_hold(const char *line, struct store_hold *h)
 }
 
 /* The holds written in text (NULL: none), lines that do not parse passed over. */
-static int decode_holds(const char *text, struct hold_list *out)
+static int decode_holds(const char *text, struct store_holds *out)
 {
 	memset(out, 0, sizeof(*out));
 	while (text && *text) {
@@ -219,7 +213,7 @@ static int decode_holds(const char *text, struct hold_list *out)
 
 /* --- reading and writing a row's holds ------------------------------------ */
 
-static int holds_read(struct store *st, int64_t cache_id, struct hold_list *out)
+int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out)
 {
 	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_GET);
 	int rc;
@@ -237,7 +231,7 @@ static int holds_read(struct store *st, int64_t cache_id, struct hold_list *out)
 	return rc;
 }
 
-static int holds_write(struct store *st, int64_t cache_id, const struct hold_list *l)
+static int holds_write(struct store *st, int64_t cache_id, const struct store_holds *l)
 {
 	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_PUT);
 	struct text t = {0};
@@ -267,9 +261,9 @@ static int holds_write(struct store *st, int64_t cache_id, const struct hold_lis
 
 int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id)
 {
-	struct hold_list l;
+	struct store_holds l;
 	struct store_hold added = *h;
-	int rc = holds_read(st, cache_id, &l);
+	int rc = store_holds_read(st, cache_id, &l);
 
 	if (rc < 0)
 		return rc;
@@ -290,9 +284,9 @@ int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *
 static int hold_change(struct store *st, int64_t cache_id, int64_t id, bool drop,
 		       enum store_binding binding, bool shared)
 {
-	struct hold_list l;
+	struct store_holds l;
 	size_t i;
-	int rc = holds_read(st, cache_id, &l);
+	int rc = store_holds_read(st, cache_id, &l);
 
 	if (rc < 0)
 		return rc;
@@ -321,17 +315,6 @@ int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_bi
 	return hold_change(st, cache_id, id, false, binding, shared);
 }
 
-int store_holds_of(struct store *st, int64_t cache_id, store_hold_fn fn, void *ctx)
-{
-	struct hold_list l;
-	int rc = holds_read(st, cache_id, &l);
-
-	for (size_t i = 0; rc == 0 && i < l.count; i++)
-		rc = fn(ctx, &l.items[i]);
-	free(l.items);
-	return rc;
-}
-
 int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
 {
 	sqlite3_stmt *s = store_statement(st, SQL_HOLD_INSTANCES);
@@ -343,7 +326,7 @@ int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const uint8_t *pickled = sqlite3_column_blob(s, 0);
 		struct pickle_value v;
-		struct hold_list l;
+		struct store_holds l;
 
 		if (!pickled ||
 		    pickle_decode(pickled, (size_t)sqlite3_column_bytes(s, 0), &v) < 0 ||
