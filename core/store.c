@@ -164,6 +164,16 @@ int store_run_statement(struct store *st, sqlite3_stmt *s)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
+sqlite3_stmt *store_write_statement(struct store *st, enum store_statement_id which, int64_t id)
+{
+	sqlite3_stmt *s = store_statement(st, which);
+
+	assert(st->in_write);
+	if (s)
+		sqlite3_bind_int64(s, 1, id);
+	return s;
+}
+
 static int bind_key(sqlite3_stmt *s, int index, const char *key)
 {
 	uint8_t buf[PICKLED_KEY_MAX];
@@ -529,12 +539,11 @@ void store_text_clear(struct store_text *text)
 
 int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_SET_NOTE);
+	sqlite3_stmt *s = store_write_statement(st, SQL_SET_NOTE, id);
 
-	assert(st->in_write && len <= STORE_NOTE_MAX);
+	assert(len <= STORE_NOTE_MAX);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	if (len)
 		sqlite3_bind_blob(s, 2, note, (int)len, SQLITE_TRANSIENT);
 	else
@@ -615,13 +624,11 @@ int64_t store_put_lock(struct store *st, const char *key, int64_t id, const stru
 
 int store_set_count(struct store *st, int64_t id, const char *owner, int64_t count)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_SET_VALUE);
+	sqlite3_stmt *s = store_write_statement(st, SQL_SET_VALUE, id);
 	int rc;
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	rc = bind_owner(s, 2, owner, count);
 	if (rc < 0) {
 		store_reset_statement(s);
@@ -632,12 +639,10 @@ int store_set_count(struct store *st, int64_t id, const char *owner, int64_t cou
 
 int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_time)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_SET_EXPIRY);
+	sqlite3_stmt *s = store_write_statement(st, SQL_SET_EXPIRY, id);
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	bind_expiry(s, 2, expires, expire_time);
 	return store_run_statement(st, s);
 }
@@ -672,12 +677,10 @@ int store_set_tags(struct store *st, int64_t id, const char *tags)
 
 int store_delete_row(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_DELETE_ROW);
+	sqlite3_stmt *s = store_write_statement(st, SQL_DELETE_ROW, id);
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	return store_run_statement(st, s);
 }
 
@@ -897,23 +900,19 @@ int store_waiter_add(struct store *st, const char *key, const struct instance *i
 
 int store_waiter_delete(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_WAITER_DELETE);
+	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_DELETE, id);
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	return store_run_statement(st, s);
 }
 
 int store_waiter_park(struct store *st, int64_t id, bool parked)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_WAITER_PARK);
+	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_PARK, id);
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, parked);
 	return store_run_statement(st, s);
 }

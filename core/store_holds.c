@@ -25,7 +25,6 @@
 #include "name.h"
 #include "pickle.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -233,20 +232,19 @@ int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out
 
 static int holds_write(struct store *st, int64_t cache_id, const struct store_holds *l)
 {
-	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_PUT);
+	sqlite3_stmt *s = store_write_statement(st, SQL_HOLDS_PUT, cache_id);
 	struct text t = {0};
 	int rc;
 
-	assert(st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	for (size_t i = 0; i < l->count; i++)
 		encode_hold(&t, &l->items[i]);
 	if (t.failed) {
 		free(t.data);
+		store_reset_statement(s);
 		return -ENOMEM;
 	}
-	sqlite3_bind_int64(s, 1, cache_id);
 	if (t.len)
 		sqlite3_bind_text(s, 2, t.data, (int)t.len, free);
 	else

@@ -97,6 +97,12 @@ int store_errno(int rc);
 /* The statement for id, prepared on first use; NULL when SQLite cannot (see errcode). */
 sqlite3_stmt *store_statement(struct store *st, enum store_statement_id id);
 
+/*
+ * The statement for a write in the open write transaction, with id bound as
+ * ?1 (a row's id); NULL when SQLite cannot prepare it (see errcode).
+ */
+sqlite3_stmt *store_write_statement(struct store *st, enum store_statement_id which, int64_t id);
+
 /* Make a kept statement ready for its next use: rewound, its bindings cleared. */
 void store_reset_statement(sqlite3_stmt *s);
 
