@@ -7,21 +7,8 @@
 PAGE=$LOCKFS_SOURCE/doc/lslockfs.8
 LSLOCKFS=${LOCKFS_LSLOCKFS:?LOCKFS_LSLOCKFS is not set}
 
-if ! command -v groff >/dev/null || ! command -v man >/dev/null; then
-	echo "Bail out! groff and man are missing (scripts/deps installs groff-base and man-db)"
-	exit 1
-fi
-
-out=$(groff -ww -z -man "$PAGE" 2>&1)
-is "$?/$out" "0/" "groff -ww -z -man: no warning"
-out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$PAGE" 2>&1 >"$T/page.txt")
-is "$?/$out" "0/" "man -l renders it, and man --warnings says nothing"
-text=$(sed 's/.\x08//g' "$T/page.txt")
-like "$text" "LSLOCKFS(8)*" "the page is lslockfs(8)"
-
-want="NAME SYNOPSIS DESCRIPTION OPTIONS OUTPUT_COLUMNS STATISTICS EXIT_STATUS EXAMPLES SEE_ALSO"
-got=$(sed -n 's/^\.SH //p' "$PAGE" | tr -d '"' | tr ' ' _ | tr '\n' ' ')
-is "${got% }" "$want" "the sections, in order"
+page_renders "$PAGE" "LSLOCKFS(8)"
+page_sections "$PAGE" "NAME SYNOPSIS DESCRIPTION OPTIONS OUTPUT_COLUMNS STATISTICS EXIT_STATUS EXAMPLES SEE_ALSO"
 
 "$LSLOCKFS" --help >"$T/help"
 options=$(grep -oE '^ +-[-a-zA-Z]+(, -[-a-zA-Z]+)*' "$T/help" | grep -oE -- '-[-a-zA-Z]+')
@@ -40,16 +27,6 @@ for column in $columns; do
 		missing="$missing $column"
 done
 is "$missing" "" "OUTPUT COLUMNS documents every column of lslockfs --help"
-for see in 'lockfs(8)' 'lslocks(8)'; do
-	sed -n '/^SEE ALSO/,$p' <<<"$text" | grep -qF "$see"
-	ok $? "SEE ALSO names $see"
-done
-th_version=$(sed -n 's/^\.TH [^"]*"lockfs \([^"]*\)".*/\1/p' "$PAGE")
-is "$th_version" "$LOCKFS_VERSION" "the page's .TH names the project's version"
-
-install_to "$T/root" man
-ok $? "meson install --tags man --destdir"
-installed=$T/root$LOCKFS_PREFIX/$LOCKFS_MANDIR/man8/lslockfs.8
-cmp -s "$PAGE" "$installed"
-ok $? "meson install put doc/lslockfs.8 in $LOCKFS_PREFIX/$LOCKFS_MANDIR/man8"
+page_version_and_sees "$PAGE" 'lockfs(8)' 'lslocks(8)'
+page_installed "$PAGE"
 finish
