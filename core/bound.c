@@ -42,8 +42,8 @@ bool lock_owner_is_bound(const char *owner)
 	return false;
 }
 
-int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold,
-		      const struct caller *who)
+int64_t lock_add_hold(struct store *st, int64_t id, struct store_holds *holds,
+		      const struct lock_hold *hold, const struct caller *who)
 {
 	struct store_hold h = {
 		.binding = hold->binding,
@@ -57,7 +57,7 @@ int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold
 	int rc;
 
 	snprintf(h.comm, sizeof(h.comm), "%s", who->comm);
-	rc = store_hold_add(st, id, &h, NULL);
+	rc = store_hold_add(st, id, holds, &h);
 	return rc < 0 ? rc : id;
 }
 
@@ -128,8 +128,8 @@ static int convert(struct store *st, const struct lock_row *lr, struct store_hol
 		return 0;
 	if (!hold->shared && holds->count > 1)
 		return -EBUSY;
-	rc = store_hold_set(st, lr->row.id, mine->id, mine->binding, hold->shared);
 	mine->shared = hold->shared;
+	rc = store_holds_write(st, lr->row.id, holds);
 	return rc < 0 ? rc : rewrite_value(st, lr, holds, 1);
 }
 
@@ -176,7 +176,7 @@ int lock_acquire_bound(struct store *st, const char *key, const struct caller *w
 			/* Shared joins shared, unless an older place waits (writers never starve). */
 			rc = lock_may_take(st, key, ticket);
 			if (rc == 0)
-				rc = (int)lock_add_hold(st, lr.row.id, hold, who);
+				rc = (int)lock_add_hold(st, lr.row.id, &holds, hold, who);
 			if (rc >= 0)
 				rc = store_set_count(st, lr.row.id, "shared", lr.count + 1);
 		} else {
@@ -233,7 +233,7 @@ int lock_bind(struct store *st, const char *key, int64_t generation, const struc
 	/* The hold taken by the open stays one hold; a shared one counts one holder. */
 	rc = store_set_count(st, lr.row.id, owner, hold->shared ? 1 : lr.count);
 	if (rc == 0)
-		rc = (int)lock_add_hold(st, lr.row.id, hold, who);
+		rc = (int)lock_add_hold(st, lr.row.id, &holds, hold, who);
 out:
 	free(holds.items);
 	return lock_end_write(st, rc < 0 ? rc : 0);
@@ -279,19 +279,20 @@ static int release_holds(struct store *st, const char *key, const struct release
 		struct store_hold *h = &holds.items[i];
 
 		if (matches(h, m)) {
-			rc = store_hold_delete(st, lr.row.id, h->id);
-			h->id = 0;
+			h->id = 0; /* given up */
 			released++;
 		} else if (m->flush && h->binding == STORE_BOUND_POSIX && h->pid == m->pid &&
 			   instance_equal(&h->instance, m->instance)) {
 			/* Its process closed a descriptor and it stays: it was an OFD lock. */
-			rc = store_hold_set(st, lr.row.id, h->id, STORE_BOUND_OFD, h->shared);
+			h->binding = STORE_BOUND_OFD;
 			relabeled = true;
 			left++;
 		} else {
 			left++;
 		}
 	}
+	if (rc == 0 && (relabeled || (released && left)))
+		rc = store_holds_write(st, lr.row.id, &holds); /* once, whatever changed */
 	if (rc == 0 && !released) {
 		free(holds.items);
 		rc = lock_end_write(st, relabeled ? 0 : -ENOENT); /* keep what was learnt */

@@ -152,7 +152,7 @@ int lock_write_fresh(struct store *st, const char *key, int64_t id, const struct
 	snprintf(holder.host, sizeof(holder.host), "%s", instance_host());
 	rc = store_put_lock(st, key, id, &lock);
 	if (rc >= 0 && hold)
-		rc = lock_add_hold(st, rc, hold, who);
+		rc = lock_add_hold(st, rc, NULL, hold, who); /* a fresh holder row: no holds */
 	if (rc >= 0 && info) {
 		memset(info, 0, sizeof(*info));
 		snprintf(info->owner, sizeof(info->owner), "%s", owner);

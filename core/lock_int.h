@@ -77,10 +77,11 @@ void lock_bound_owner(const struct lock_hold *hold, const struct caller *who, ch
 		      size_t cap);
 
 /*
- * Add hold (taken by who) to row id, whose holder row must exist (a fresh
- * holder row has no holds).  Returns id or -errno.
+ * Add hold (taken by who) to row id, whose holder row must exist and whose
+ * holds are *holds as read in this transaction (NULL: none, as a fresh
+ * holder row has).  Returns id or -errno.
  */
-int64_t lock_add_hold(struct store *st, int64_t id, const struct lock_hold *hold,
-		      const struct caller *who);
+int64_t lock_add_hold(struct store *st, int64_t id, struct store_holds *holds,
+		      const struct lock_hold *hold, const struct caller *who);
 
 #endif

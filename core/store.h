@@ -290,11 +290,6 @@ struct store_hold {
 
 const char *store_binding_name(enum store_binding binding);
 
-int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id);
-int store_hold_delete(struct store *st, int64_t cache_id, int64_t id);
-int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_binding binding,
-		   bool shared);
-
 /* A lock's holds in memory, oldest first; the caller frees items. */
 struct store_holds {
 	struct store_hold *items;
@@ -303,6 +298,17 @@ struct store_holds {
 
 /* Read row cache_id's holds into *out (none without a holder row): 0 or -errno. */
 int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out);
+
+/*
+ * Add h (its id chosen) to row cache_id's holds, which are *holds as read
+ * in this transaction (NULL: it has none, as a fresh holder row): *holds
+ * gains it, and the row is written once, without reading it again.
+ */
+int store_hold_add(struct store *st, int64_t cache_id, struct store_holds *holds,
+		   const struct store_hold *h);
+
+/* Write *holds as row cache_id's holds, those whose id is 0 (given up) left out. */
+int store_holds_write(struct store *st, int64_t cache_id, const struct store_holds *holds);
 
 /* Call fn for each (key, instance) that has bound holds; non-zero stops and is returned. */
 typedef int (*store_hold_instance_fn)(void *ctx, const char *key, const struct instance *in);

@@ -230,7 +230,7 @@ int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out
 	return rc;
 }
 
-static int holds_write(struct store *st, int64_t cache_id, const struct store_holds *l)
+int store_holds_write(struct store *st, int64_t cache_id, const struct store_holds *l)
 {
 	sqlite3_stmt *s = store_write_statement(st, SQL_HOLDS_PUT, cache_id);
 	struct text t = {0};
@@ -239,7 +239,8 @@ static int holds_write(struct store *st, int64_t cache_id, const struct store_ho
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
 	for (size_t i = 0; i < l->count; i++)
-		encode_hold(&t, &l->items[i]);
+		if (l->items[i].id) /* 0: given up */
+			encode_hold(&t, &l->items[i]);
 	if (t.failed) {
 		free(t.data);
 		store_reset_statement(s);
@@ -257,60 +258,22 @@ static int holds_write(struct store *st, int64_t cache_id, const struct store_ho
 	return rc;
 }
 
-int store_hold_add(struct store *st, int64_t cache_id, const struct store_hold *h, int64_t *id)
+int store_hold_add(struct store *st, int64_t cache_id, struct store_holds *holds,
+		   const struct store_hold *h)
 {
-	struct store_holds l;
+	struct store_holds none = {0}, *l = holds ? holds : &none;
 	struct store_hold added = *h;
-	int rc = store_holds_read(st, cache_id, &l);
+	int rc;
 
-	if (rc < 0)
-		return rc;
 	added.id = 1;
-	for (size_t i = 0; i < l.count; i++)
-		if (l.items[i].id >= added.id)
-			added.id = l.items[i].id + 1;
-	rc = list_add(&l, &added);
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].id >= added.id)
+			added.id = l->items[i].id + 1;
+	rc = list_add(l, &added);
 	if (rc == 0)
-		rc = holds_write(st, cache_id, &l);
-	if (rc == 0 && id)
-		*id = added.id;
-	free(l.items);
+		rc = store_holds_write(st, cache_id, l);
+	free(none.items);
 	return rc;
-}
-
-/* Change hold id of row cache_id: drop it, or set its binding and mode. */
-static int hold_change(struct store *st, int64_t cache_id, int64_t id, bool drop,
-		       enum store_binding binding, bool shared)
-{
-	struct store_holds l;
-	size_t i;
-	int rc = store_holds_read(st, cache_id, &l);
-
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < l.count && l.items[i].id != id; i++)
-		;
-	if (i < l.count && drop) {
-		memmove(&l.items[i], &l.items[i + 1], (l.count - i - 1) * sizeof(l.items[0]));
-		l.count--;
-	} else if (i < l.count) {
-		l.items[i].binding = binding;
-		l.items[i].shared = shared;
-	}
-	rc = i < l.count || drop ? holds_write(st, cache_id, &l) : 0;
-	free(l.items);
-	return rc;
-}
-
-int store_hold_delete(struct store *st, int64_t cache_id, int64_t id)
-{
-	return hold_change(st, cache_id, id, true, STORE_BOUND_NONE, false);
-}
-
-int store_hold_set(struct store *st, int64_t cache_id, int64_t id, enum store_binding binding,
-		   bool shared)
-{
-	return hold_change(st, cache_id, id, false, binding, shared);
 }
 
 int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
