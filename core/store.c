@@ -133,7 +133,7 @@ int store_exec(sqlite3 *db, const char *sql)
 	return store_errno(sqlite3_exec(db, sql, NULL, NULL, NULL));
 }
 
-sqlite3_stmt *store_statement(struct store *st, enum store_statement_id id)
+sqlite3_stmt *store_statement(struct sqlite_store *st, enum store_statement_id id)
 {
 	if (!st->stmt[id] &&
 	    sqlite3_prepare_v3(st->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id],
@@ -143,7 +143,7 @@ sqlite3_stmt *store_statement(struct store *st, enum store_statement_id id)
 }
 
 /* Step a statement, letting the fault hook run first inside write transactions. */
-static int step_statement(struct store *st, sqlite3_stmt *s)
+static int step_statement(struct sqlite_store *st, sqlite3_stmt *s)
 {
 	if (st->in_write && st->fault_hook)
 		st->fault_hook(st->fault_ctx, st->fault_step++);
@@ -156,7 +156,7 @@ void store_reset_statement(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
-int store_run_statement(struct store *st, sqlite3_stmt *s)
+int store_run_statement(struct sqlite_store *st, sqlite3_stmt *s)
 {
 	int rc = step_statement(st, s);
 
@@ -164,7 +164,7 @@ int store_run_statement(struct store *st, sqlite3_stmt *s)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-sqlite3_stmt *store_write_statement(struct store *st, enum store_statement_id which, int64_t id)
+sqlite3_stmt *store_write_statement(struct sqlite_store *st, enum store_statement_id which, int64_t id)
 {
 	sqlite3_stmt *s = store_statement(st, which);
 
@@ -200,8 +200,10 @@ static void copy_text(char *dst, size_t cap, const unsigned char *src)
 	snprintf(dst, cap, "%s", src ? (const char *)src : "");
 }
 
-void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned step), void *ctx)
+void sqlite_store_set_fault_hook(struct store *base, void (*hook)(void *ctx, unsigned step), void *ctx)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	st->fault_hook = hook;
 	st->fault_ctx = ctx;
 	st->fault_step = 0;
@@ -220,7 +222,7 @@ void store_set_fault_hook(struct store *st, void (*hook)(void *ctx, unsigned ste
  * not change between versions.  lockfs only reads it, from a read-only
  * mapping of its own.
  */
-void store_map_wal_index(struct store *st)
+void store_map_wal_index(struct sqlite_store *st)
 {
 	sqlite3_file *file = NULL;
 	void volatile *region = NULL;
@@ -237,13 +239,13 @@ void store_map_wal_index(struct store *st)
 		st->shm = region;
 }
 
-void store_unmap_wal_index(struct store *st)
+void store_unmap_wal_index(struct sqlite_store *st)
 {
 	st->shm = NULL; /* the mapping is SQLite's: it unmaps it when the connection closes */
 }
 
 /* Copy a whole header (both copies equal, written), as SQLite's readers do. */
-static bool read_wal_header(const struct store *st, uint8_t out[WAL_HEADER_BYTES])
+static bool read_wal_header(const struct sqlite_store *st, uint8_t out[WAL_HEADER_BYTES])
 {
 	uint8_t second[WAL_HEADER_BYTES];
 
@@ -266,7 +268,7 @@ static uint32_t commits_of(const uint8_t header[WAL_HEADER_BYTES])
 }
 
 /* Look at the header: a new one (or none) starts a new epoch. */
-static void observe(struct store *st)
+static void observe(struct sqlite_store *st)
 {
 	uint8_t now[WAL_HEADER_BYTES];
 
@@ -276,14 +278,18 @@ static void observe(struct store *st)
 	st->seen_valid = read_wal_header(st, st->seen);
 }
 
-uint64_t store_epoch(struct store *st)
+uint64_t sqlite_store_epoch(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	observe(st);
 	return st->epoch;
 }
 
-uint64_t store_epoch_seen(const struct store *st)
+uint64_t sqlite_store_epoch_seen(const struct store *base)
 {
+	const struct sqlite_store *st = sqlite_of_const(base);
+
 	return st->epoch;
 }
 
@@ -294,7 +300,7 @@ uint64_t store_epoch_seen(const struct store *st)
  * header as it was, so any change seen now is another's (which may have
  * come in right after our COMMIT, and would pass for ours as "+1").
  */
-static void observe_own_commit(struct store *st)
+static void observe_own_commit(struct sqlite_store *st)
 {
 	uint8_t now[WAL_HEADER_BYTES];
 	bool wrote = sqlite3_total_changes64(st->db) != st->changes_at_start;
@@ -308,8 +314,10 @@ static void observe_own_commit(struct store *st)
 	st->seen_valid = false; /* the next look starts a new epoch */
 }
 
-int store_read_begin(struct store *st)
+int sqlite_store_read_begin(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_BEGIN_READ);
 
 	assert(!st->in_write);
@@ -318,8 +326,10 @@ int store_read_begin(struct store *st)
 	return s ? store_run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
 }
 
-void store_read_end(struct store *st)
+void sqlite_store_read_end(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s;
 
 	if (st->in_write || sqlite3_get_autocommit(st->db))
@@ -329,15 +339,17 @@ void store_read_end(struct store *st)
 		store_run_statement(st, s);
 }
 
-int store_begin(struct store *st)
+int sqlite_store_begin(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_BEGIN);
 	int rc;
 
 	assert(!st->in_write);
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	store_read_end(st); /* a write starts from a fresh snapshot */
+	sqlite_store_read_end(&st->base); /* a write starts from a fresh snapshot */
 	rc = store_run_statement(st, s);
 	if (rc < 0)
 		return rc;
@@ -349,15 +361,17 @@ int store_begin(struct store *st)
 	return 0;
 }
 
-int store_commit(struct store *st)
+int sqlite_store_commit(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_COMMIT);
 	int rc;
 
 	assert(st->in_write);
 	rc = s ? store_run_statement(st, s) : store_errno(sqlite3_errcode(st->db));
 	if (rc < 0) {
-		store_rollback(st);
+		sqlite_store_rollback(&st->base);
 		return rc;
 	}
 	st->in_write = false;
@@ -371,8 +385,10 @@ int store_commit(struct store *st)
 	return 0;
 }
 
-void store_rollback(struct store *st)
+void sqlite_store_rollback(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_ROLLBACK);
 
 	st->in_write = false;
@@ -384,8 +400,10 @@ void store_rollback(struct store *st)
 		store_run_statement(st, s);
 }
 
-int store_count_holders(struct store *st, double now, int64_t *count)
+int sqlite_store_count_holders(struct store *base, double now, int64_t *count)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_COUNT_HOLDERS);
 	int rc;
 
@@ -399,8 +417,10 @@ int store_count_holders(struct store *st, double now, int64_t *count)
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-int store_data_version(struct store *st, int64_t *version)
+int sqlite_store_data_version(struct store *base, int64_t *version)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DATA_VERSION);
 	int rc;
 
@@ -496,9 +516,11 @@ static int read_text_columns(sqlite3_stmt *s, const struct store_row *row, struc
 	return 0;
 }
 
-int store_get_row(struct store *st, const char *key, struct store_row *row,
+int sqlite_store_get_row(struct store *base, const char *key, struct store_row *row,
 		  struct store_text *text)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, text ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
 	uint8_t pickled[PICKLED_KEY_MAX];
 	size_t len = strlen(key);
@@ -537,8 +559,10 @@ void store_text_clear(struct store_text *text)
 	memset(text, 0, sizeof(*text));
 }
 
-int store_set_note(struct store *st, int64_t id, const uint8_t *note, size_t len)
+int sqlite_store_set_note(struct store *base, int64_t id, const uint8_t *note, size_t len)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_NOTE, id);
 
 	assert(len <= STORE_NOTE_MAX);
@@ -569,7 +593,7 @@ static void bind_expiry(sqlite3_stmt *s, int index, bool expires, double expire_
 		sqlite3_bind_null(s, index);
 }
 
-static int put_holder(struct store *st, const char *key, int64_t id, double store_time,
+static int put_holder(struct sqlite_store *st, const char *key, int64_t id, double store_time,
 		      const struct store_holder *h)
 {
 	sqlite3_stmt *s = store_statement(st, SQL_PUT_HOLDER);
@@ -594,8 +618,10 @@ static int put_holder(struct store *st, const char *key, int64_t id, double stor
 	return store_run_statement(st, s);
 }
 
-int64_t store_put_lock(struct store *st, const char *key, int64_t id, const struct store_lock *lock)
+int64_t sqlite_store_put_lock(struct store *base, const char *key, int64_t id, const struct store_lock *lock)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, id ? SQL_UPDATE_ROW : SQL_INSERT_ROW);
 	int rc;
 
@@ -616,14 +642,16 @@ int64_t store_put_lock(struct store *st, const char *key, int64_t id, const stru
 		return rc;
 	if (!id)
 		id = sqlite3_last_insert_rowid(st->db);
-	rc = store_set_tags(st, id, lock->tags);
+	rc = sqlite_store_set_tags(&st->base, id, lock->tags);
 	if (rc == 0 && lock->holder)
 		rc = put_holder(st, key, id, lock->store_time, lock->holder);
 	return rc < 0 ? rc : id;
 }
 
-int store_set_count(struct store *st, int64_t id, const char *owner, int64_t count)
+int sqlite_store_set_count(struct store *base, int64_t id, const char *owner, int64_t count)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_VALUE, id);
 	int rc;
 
@@ -637,8 +665,10 @@ int store_set_count(struct store *st, int64_t id, const char *owner, int64_t cou
 	return store_run_statement(st, s);
 }
 
-int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_time)
+int sqlite_store_set_expiry(struct store *base, int64_t id, bool expires, double expire_time)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_EXPIRY, id);
 
 	if (!s)
@@ -647,8 +677,10 @@ int store_set_expiry(struct store *st, int64_t id, bool expires, double expire_t
 	return store_run_statement(st, s);
 }
 
-int store_set_tags(struct store *st, int64_t id, const char *tags)
+int sqlite_store_set_tags(struct store *base, int64_t id, const char *tags)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *unlink = store_statement(st, SQL_UNLINK_TAGS);
 	sqlite3_stmt *insert = store_statement(st, SQL_INSERT_TAG);
 	sqlite3_stmt *link = store_statement(st, SQL_LINK_TAG);
@@ -675,8 +707,10 @@ int store_set_tags(struct store *st, int64_t id, const char *tags)
 	return rc;
 }
 
-int store_delete_row(struct store *st, int64_t id)
+int sqlite_store_delete_row(struct store *base, int64_t id)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_DELETE_ROW, id);
 
 	if (!s)
@@ -698,8 +732,10 @@ int store_delete_row(struct store *st, int64_t id)
  */
 #define GENERATION_BLOCK 64
 
-int store_next_generation(struct store *st, int64_t *generation)
+int sqlite_store_next_generation(struct store *base, int64_t *generation)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *bump, *read;
 	int rc;
 
@@ -730,8 +766,10 @@ int store_next_generation(struct store *st, int64_t *generation)
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-int store_for_each_row(struct store *st, double expired_before, store_row_fn fn, void *ctx)
+int sqlite_store_for_each_row(struct store *base, double expired_before, store_row_fn fn, void *ctx)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, expired_before > 0 ? SQL_EXPIRED_ROWS : SQL_ALL_ROWS);
 	struct store_row row;
 	char key[KEY_MAX_BYTES + 1];
@@ -762,8 +800,10 @@ int store_for_each_row(struct store *st, double expired_before, store_row_fn fn,
 
 /* --- directories -------------------------------------------------------- */
 
-int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
+int sqlite_store_dir_get(struct store *base, const char *path, struct store_dir *dir)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_GET);
 	int rc;
 
@@ -788,8 +828,10 @@ int store_dir_get(struct store *st, const char *path, struct store_dir *dir)
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-int store_dir_put(struct store *st, const char *path, const struct store_dir *dir)
+int sqlite_store_dir_put(struct store *base, const char *path, const struct store_dir *dir)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_PUT);
 
 	assert(st->in_write);
@@ -806,8 +848,10 @@ int store_dir_put(struct store *st, const char *path, const struct store_dir *di
 	return store_run_statement(st, s);
 }
 
-int store_dir_delete(struct store *st, const char *path)
+int sqlite_store_dir_delete(struct store *base, const char *path)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_DELETE);
 
 	assert(st->in_write);
@@ -817,8 +861,10 @@ int store_dir_delete(struct store *st, const char *path)
 	return store_run_statement(st, s);
 }
 
-int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn, void *ctx)
+int sqlite_store_dir_for_each_below(struct store *base, const char *path, store_dir_fn fn, void *ctx)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_BELOW);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, stop = 0;
@@ -843,8 +889,10 @@ int store_dir_for_each_below(struct store *st, const char *path, store_dir_fn fn
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
 
-int store_dir_kept(struct store *st, const char *path)
+int sqlite_store_dir_kept(struct store *base, const char *path)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_EXISTS);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, kept = 0;
@@ -878,8 +926,10 @@ void store_bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
 	sqlite3_bind_int64(s, index + 2, (sqlite3_int64)in->start_time);
 }
 
-int store_waiter_add(struct store *st, const char *key, const struct instance *in, int64_t *id)
+int sqlite_store_waiter_add(struct store *base, const char *key, const struct instance *in, int64_t *id)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_WAITER_ADD);
 	int rc;
 
@@ -898,8 +948,10 @@ int store_waiter_add(struct store *st, const char *key, const struct instance *i
 	return rc;
 }
 
-int store_waiter_delete(struct store *st, int64_t id)
+int sqlite_store_waiter_delete(struct store *base, int64_t id)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_DELETE, id);
 
 	if (!s)
@@ -907,8 +959,10 @@ int store_waiter_delete(struct store *st, int64_t id)
 	return store_run_statement(st, s);
 }
 
-int store_waiter_park(struct store *st, int64_t id, bool parked)
+int sqlite_store_waiter_park(struct store *base, int64_t id, bool parked)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_PARK, id);
 
 	if (!s)
@@ -917,8 +971,10 @@ int store_waiter_park(struct store *st, int64_t id, bool parked)
 	return store_run_statement(st, s);
 }
 
-int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void *ctx)
+int sqlite_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn, void *ctx)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_OF);
 	struct store_waiter w;
 	int rc, stop = 0;
@@ -945,8 +1001,10 @@ int store_waiters_of(struct store *st, const char *key, store_waiter_fn fn, void
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
 
-int store_waiters_delete_instance(struct store *st, const struct instance *in)
+int sqlite_store_waiters_delete_instance(struct store *base, const struct instance *in)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_DELETE_INSTANCE);
 
 	assert(st->in_write);

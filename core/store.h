@@ -121,6 +121,19 @@ int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /*
+ * Changes made elsewhere, for a thread that sleeps until there are some:
+ * store_change_fd is a descriptor that becomes readable when the store may
+ * have been written (by anyone, this store included), or -errno;
+ * store_changes_drained reads what it says and is true when a write was
+ * among it.  The epoch (below) then tells whose it was.
+ */
+int store_change_fd(struct store *st);
+bool store_changes_drained(struct store *st);
+
+/* Which store this is: "typed_diskcache" or "etcd". */
+const char *store_backend_name(const struct store *st);
+
+/*
  * A number that changes whenever another connection commits a change
  * (PRAGMA data_version).  A read transaction of its own, with file locks.
  */

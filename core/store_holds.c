@@ -212,8 +212,10 @@ static int decode_holds(const char *text, struct store_holds *out)
 
 /* --- reading and writing a row's holds ------------------------------------ */
 
-int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out)
+int sqlite_store_holds_read(struct store *base, int64_t cache_id, struct store_holds *out)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_GET);
 	int rc;
 
@@ -230,8 +232,10 @@ int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out
 	return rc;
 }
 
-int store_holds_write(struct store *st, int64_t cache_id, const struct store_holds *l)
+int sqlite_store_holds_write(struct store *base, int64_t cache_id, const struct store_holds *l)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_write_statement(st, SQL_HOLDS_PUT, cache_id);
 	struct text t = {0};
 	int rc;
@@ -258,9 +262,11 @@ int store_holds_write(struct store *st, int64_t cache_id, const struct store_hol
 	return rc;
 }
 
-int store_hold_add(struct store *st, int64_t cache_id, struct store_holds *holds,
+int sqlite_store_hold_add(struct store *base, int64_t cache_id, struct store_holds *holds,
 		   const struct store_hold *h)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	struct store_holds none = {0}, *l = holds ? holds : &none;
 	struct store_hold added = *h;
 	int rc;
@@ -271,13 +277,15 @@ int store_hold_add(struct store *st, int64_t cache_id, struct store_holds *holds
 			added.id = l->items[i].id + 1;
 	rc = list_add(l, &added);
 	if (rc == 0)
-		rc = store_holds_write(st, cache_id, l);
+		rc = sqlite_store_holds_write(&st->base, cache_id, l);
 	free(none.items);
 	return rc;
 }
 
-int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
+int sqlite_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	sqlite3_stmt *s = store_statement(st, SQL_HOLD_INSTANCES);
 	char key[KEY_MAX_BYTES + 1];
 	int rc, stop = 0;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/time.h>
@@ -70,7 +71,7 @@ const char *store_refusal_text(enum store_refusal refusal)
 /* SQLite's busy handler: sleep in BUSY_STEP_USEC steps until the budget is spent. */
 static int on_busy(void *ctx, int attempts)
 {
-	struct store *st = ctx;
+	struct sqlite_store *st = ctx;
 
 	if ((unsigned)attempts * BUSY_STEP_USEC >= st->busy_budget_usec)
 		return 0;
@@ -410,7 +411,7 @@ static bool is_plain_word(const char *s)
  * in the WAL before the map, and with the map it does so for every page of
  * every statement instead of finding it in its cache.
  */
-static int apply_settings(struct store *st)
+static int apply_settings(struct sqlite_store *st)
 {
 	static const char *const allowed[] = {"auto_vacuum", "cache_size", "synchronous"};
 	sqlite3_stmt *s;
@@ -544,7 +545,7 @@ static void configure_sqlite(void)
 
 int store_open(const char *dir, struct store **out, enum store_refusal *refusal)
 {
-	struct store *st;
+	struct sqlite_store *st;
 	bool is_new;
 	int rc;
 
@@ -559,6 +560,8 @@ int store_open(const char *dir, struct store **out, enum store_refusal *refusal)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->base.ops = &sqlite_store_ops;
+	st->inotify = -1;
 	st->busy_budget_usec = OPEN_BUSY_BUDGET_USEC;
 	if (asprintf(&st->path, "%s/cache.db", dir) < 0) {
 		st->path = NULL;
@@ -597,26 +600,123 @@ int store_open(const char *dir, struct store **out, enum store_refusal *refusal)
 		goto fail;
 	store_map_wal_index(st);
 	st->busy_budget_usec = DEFAULT_BUSY_BUDGET_USEC;
-	*out = st;
+	*out = &st->base;
 	return 0;
 fail:
-	store_close(st);
+	sqlite_store_close(&st->base);
 	return rc;
 }
 
-void store_close(struct store *st)
+void sqlite_store_close(struct store *base)
 {
+	struct sqlite_store *st = sqlite_of(base);
+
 	if (!st)
 		return;
 	for (int i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_unmap_wal_index(st);
+	if (st->inotify >= 0)
+		close(st->inotify);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
 }
 
-bool store_may_evict(const struct store *st)
+bool sqlite_store_may_evict(const struct store *base)
 {
+	const struct sqlite_store *st = sqlite_of_const(base);
+
 	return st->may_evict;
 }
+
+/*
+ * Writes to the cache directory (cache.db, its WAL and -shm) by anyone,
+ * this connection included: an inotify watch, made on first use.
+ */
+int sqlite_store_change_fd(struct store *base)
+{
+	struct sqlite_store *st = sqlite_of(base);
+	char *dir, *slash;
+
+	if (st->inotify >= 0)
+		return st->inotify;
+	dir = strdup(st->path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	st->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (st->inotify >= 0 &&
+	    inotify_add_watch(st->inotify, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0) {
+		close(st->inotify);
+		st->inotify = -1;
+	}
+	free(dir);
+	return st->inotify >= 0 ? st->inotify : -errno;
+}
+
+/* Read every queued event: true when one was about the database or its WAL. */
+bool sqlite_store_changes_drained(struct store *base)
+{
+	struct sqlite_store *st = sqlite_of(base);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	ssize_t n;
+
+	if (st->inotify < 0)
+		return false;
+	while ((n = read(st->inotify, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && strncmp(ev->name, "cache.db", 8) == 0))
+				relevant = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return relevant;
+}
+
+const struct store_ops sqlite_store_ops = {
+	.name = "typed_diskcache",
+	.close = sqlite_store_close,
+	.may_evict = sqlite_store_may_evict,
+	.set_fault_hook = sqlite_store_set_fault_hook,
+	.begin = sqlite_store_begin,
+	.commit = sqlite_store_commit,
+	.rollback = sqlite_store_rollback,
+	.read_begin = sqlite_store_read_begin,
+	.read_end = sqlite_store_read_end,
+	.epoch = sqlite_store_epoch,
+	.epoch_seen = sqlite_store_epoch_seen,
+	.data_version = sqlite_store_data_version,
+	.change_fd = sqlite_store_change_fd,
+	.changes_drained = sqlite_store_changes_drained,
+	.get_row = sqlite_store_get_row,
+	.put_lock = sqlite_store_put_lock,
+	.set_count = sqlite_store_set_count,
+	.set_expiry = sqlite_store_set_expiry,
+	.set_tags = sqlite_store_set_tags,
+	.set_note = sqlite_store_set_note,
+	.delete_row = sqlite_store_delete_row,
+	.next_generation = sqlite_store_next_generation,
+	.for_each_row = sqlite_store_for_each_row,
+	.count_holders = sqlite_store_count_holders,
+	.dir_get = sqlite_store_dir_get,
+	.dir_put = sqlite_store_dir_put,
+	.dir_delete = sqlite_store_dir_delete,
+	.dir_for_each_below = sqlite_store_dir_for_each_below,
+	.dir_kept = sqlite_store_dir_kept,
+	.waiter_add = sqlite_store_waiter_add,
+	.waiter_delete = sqlite_store_waiter_delete,
+	.waiter_park = sqlite_store_waiter_park,
+	.waiters_delete_instance = sqlite_store_waiters_delete_instance,
+	.waiters_of = sqlite_store_waiters_of,
+	.holds_read = sqlite_store_holds_read,
+	.hold_add = sqlite_store_hold_add,
+	.holds_write = sqlite_store_holds_write,
+	.hold_instances = sqlite_store_hold_instances,
+};

@@ -84,7 +84,7 @@ struct lockfs {
 
 	pthread_t watch_thread;
 	int watch_event;   /* eventfd: wakes the watch thread */
-	int watch_inotify; /* the cache directory's writes */
+	int watch_changes; /* the store's change descriptor (store_change_fd), not ours to close */
 	bool watch_started;
 };
 

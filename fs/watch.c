@@ -3,8 +3,8 @@
  *
  * - Changes made elsewhere (Python, another mount, the sqlite3 shell) are
  *   seen as a new epoch of the store (store.h: read from SQLite's WAL
- *   index in memory, no system call).  The thread looks when inotify says
- *   the cache's files were written, at most once per QUIET while they keep
+ *   index in memory, no system call).  The thread looks when the store's
+ *   change descriptor says it was written (inotify on the cache's files), at most once per QUIET while they keep
  *   being written, and with PRAGMA data_version once a second as a safety
  *   net.  An idle daemon sleeps: one wake-up a second.  Only the keys waited for and the
  *   lock files the kernel knows are then read again: each waited key's lock
@@ -27,7 +27,6 @@
 #include <time.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #define SETTLE 0.0003 /* seconds from a write to the WAL to its commit's new epoch, at most */
@@ -126,41 +125,6 @@ static void rerun(void *ctx, struct request *req)
 	request_rerun(ctx, req);
 }
 
-/*
- * The cache directory's inotify watch: any write to cache.db or its WAL by
- * anyone.  Our own commits show up too; the epoch tells them apart.
- */
-static int watch_cache_dir(struct lockfs *fs)
-{
-	fs->watch_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fs->watch_inotify < 0)
-		return -errno;
-	if (inotify_add_watch(fs->watch_inotify, fs->opts.cache_dir,
-			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Read every queued event; true when one was about the database or its WAL. */
-static bool drain_inotify(int fd)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool relevant = false;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-
-			if ((ev->mask & IN_Q_OVERFLOW) ||
-			    (ev->len && strncmp(ev->name, "cache.db", 8) == 0))
-				relevant = true;
-			p += sizeof(*ev) + ev->len;
-		}
-	}
-	return relevant;
-}
-
 static void drain_eventfd(int fd)
 {
 	uint64_t count;
@@ -240,7 +204,7 @@ static void *watch_main(void *arg)
 		uint64_t epoch = store_epoch(fs->store);
 		struct pollfd fds[2] = {
 			{.fd = fs->watch_event, .events = POLLIN},
-			{.fd = fs->watch_inotify, .events = POLLIN},
+			{.fd = fs->watch_changes, .events = POLLIN},
 		};
 		int nfds;
 
@@ -311,7 +275,7 @@ static void *watch_main(void *arg)
 		if (fds[0].revents)
 			drain_eventfd(fs->watch_event);
 		if (nfds == 2 && fds[1].revents)
-			written = drain_inotify(fs->watch_inotify);
+			written = store_changes_drained(fs->store);
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return NULL;
@@ -327,20 +291,22 @@ void watch_poke(struct lockfs *fs)
 
 static void close_watch_fds(struct lockfs *fs)
 {
-	if (fs->watch_inotify >= 0)
-		close(fs->watch_inotify);
 	if (fs->watch_event >= 0)
 		close(fs->watch_event);
-	fs->watch_inotify = fs->watch_event = -1;
+	fs->watch_changes = fs->watch_event = -1;
 }
 
 int watch_start(struct lockfs *fs)
 {
 	int rc;
 
-	fs->watch_inotify = -1;
+	fs->watch_changes = -1;
 	fs->watch_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	rc = fs->watch_event < 0 ? -errno : watch_cache_dir(fs);
+	rc = fs->watch_event < 0 ? -errno : store_change_fd(fs->store);
+	if (rc >= 0) {
+		fs->watch_changes = rc;
+		rc = 0;
+	}
 	if (rc == 0) {
 		/* What daemons that died left bound to their clients' files goes first. */
 		lock_release_dead(fs->store, NULL, NULL);
