@@ -67,6 +67,16 @@ struct store_ops {
 	int (*hold_instances)(struct store *st, store_hold_instance_fn fn, void *ctx);
 };
 
+/*
+ * A lock's holds as text, one line per hold, as both stores keep them
+ * (store_holds.c): encode (*text malloc'd, NULL for none; holds with id 0
+ * left out), decode (lines that do not parse passed over), and append h
+ * with the next id.  0 or -ENOMEM.
+ */
+int store_holds_encode(const struct store_holds *holds, char **text);
+int store_holds_decode(const char *text, struct store_holds *out);
+int store_holds_append(struct store_holds *holds, const struct store_hold *h);
+
 /* Every store begins with this. */
 struct store {
 	const struct store_ops *ops;

@@ -317,7 +317,6 @@ static void observe_own_commit(struct sqlite_store *st)
 int sqlite_store_read_begin(struct store *base)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_BEGIN_READ);
 
 	assert(!st->in_write);
@@ -329,7 +328,6 @@ int sqlite_store_read_begin(struct store *base)
 void sqlite_store_read_end(struct store *base)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s;
 
 	if (st->in_write || sqlite3_get_autocommit(st->db))
@@ -342,7 +340,6 @@ void sqlite_store_read_end(struct store *base)
 int sqlite_store_begin(struct store *base)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_BEGIN);
 	int rc;
 
@@ -364,7 +361,6 @@ int sqlite_store_begin(struct store *base)
 int sqlite_store_commit(struct store *base)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_COMMIT);
 	int rc;
 
@@ -388,7 +384,6 @@ int sqlite_store_commit(struct store *base)
 void sqlite_store_rollback(struct store *base)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_ROLLBACK);
 
 	st->in_write = false;
@@ -403,7 +398,6 @@ void sqlite_store_rollback(struct store *base)
 int sqlite_store_count_holders(struct store *base, double now, int64_t *count)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_COUNT_HOLDERS);
 	int rc;
 
@@ -420,7 +414,6 @@ int sqlite_store_count_holders(struct store *base, double now, int64_t *count)
 int sqlite_store_data_version(struct store *base, int64_t *version)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DATA_VERSION);
 	int rc;
 
@@ -520,7 +513,6 @@ int sqlite_store_get_row(struct store *base, const char *key, struct store_row *
 		  struct store_text *text)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, text ? SQL_GET_ROW_TAGS : SQL_GET_ROW);
 	uint8_t pickled[PICKLED_KEY_MAX];
 	size_t len = strlen(key);
@@ -562,7 +554,6 @@ void store_text_clear(struct store_text *text)
 int sqlite_store_set_note(struct store *base, int64_t id, const uint8_t *note, size_t len)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_NOTE, id);
 
 	assert(len <= STORE_NOTE_MAX);
@@ -621,7 +612,6 @@ static int put_holder(struct sqlite_store *st, const char *key, int64_t id, doub
 int64_t sqlite_store_put_lock(struct store *base, const char *key, int64_t id, const struct store_lock *lock)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, id ? SQL_UPDATE_ROW : SQL_INSERT_ROW);
 	int rc;
 
@@ -651,7 +641,6 @@ int64_t sqlite_store_put_lock(struct store *base, const char *key, int64_t id, c
 int sqlite_store_set_count(struct store *base, int64_t id, const char *owner, int64_t count)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_VALUE, id);
 	int rc;
 
@@ -668,7 +657,6 @@ int sqlite_store_set_count(struct store *base, int64_t id, const char *owner, in
 int sqlite_store_set_expiry(struct store *base, int64_t id, bool expires, double expire_time)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_SET_EXPIRY, id);
 
 	if (!s)
@@ -680,7 +668,6 @@ int sqlite_store_set_expiry(struct store *base, int64_t id, bool expires, double
 int sqlite_store_set_tags(struct store *base, int64_t id, const char *tags)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *unlink = store_statement(st, SQL_UNLINK_TAGS);
 	sqlite3_stmt *insert = store_statement(st, SQL_INSERT_TAG);
 	sqlite3_stmt *link = store_statement(st, SQL_LINK_TAG);
@@ -710,7 +697,6 @@ int sqlite_store_set_tags(struct store *base, int64_t id, const char *tags)
 int sqlite_store_delete_row(struct store *base, int64_t id)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_DELETE_ROW, id);
 
 	if (!s)
@@ -735,7 +721,6 @@ int sqlite_store_delete_row(struct store *base, int64_t id)
 int sqlite_store_next_generation(struct store *base, int64_t *generation)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *bump, *read;
 	int rc;
 
@@ -769,7 +754,6 @@ int sqlite_store_next_generation(struct store *base, int64_t *generation)
 int sqlite_store_for_each_row(struct store *base, double expired_before, store_row_fn fn, void *ctx)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, expired_before > 0 ? SQL_EXPIRED_ROWS : SQL_ALL_ROWS);
 	struct store_row row;
 	char key[KEY_MAX_BYTES + 1];
@@ -803,7 +787,6 @@ int sqlite_store_for_each_row(struct store *base, double expired_before, store_r
 int sqlite_store_dir_get(struct store *base, const char *path, struct store_dir *dir)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_GET);
 	int rc;
 
@@ -831,7 +814,6 @@ int sqlite_store_dir_get(struct store *base, const char *path, struct store_dir 
 int sqlite_store_dir_put(struct store *base, const char *path, const struct store_dir *dir)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_PUT);
 
 	assert(st->in_write);
@@ -851,7 +833,6 @@ int sqlite_store_dir_put(struct store *base, const char *path, const struct stor
 int sqlite_store_dir_delete(struct store *base, const char *path)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_DELETE);
 
 	assert(st->in_write);
@@ -864,7 +845,6 @@ int sqlite_store_dir_delete(struct store *base, const char *path)
 int sqlite_store_dir_for_each_below(struct store *base, const char *path, store_dir_fn fn, void *ctx)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_BELOW);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, stop = 0;
@@ -892,7 +872,6 @@ int sqlite_store_dir_for_each_below(struct store *base, const char *path, store_
 int sqlite_store_dir_kept(struct store *base, const char *path)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_DIR_EXISTS);
 	char low[KEY_MAX_BYTES + 2], high[KEY_MAX_BYTES + 2];
 	int rc, kept = 0;
@@ -929,7 +908,6 @@ void store_bind_instance(sqlite3_stmt *s, int index, const struct instance *in)
 int sqlite_store_waiter_add(struct store *base, const char *key, const struct instance *in, int64_t *id)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_WAITER_ADD);
 	int rc;
 
@@ -951,7 +929,6 @@ int sqlite_store_waiter_add(struct store *base, const char *key, const struct in
 int sqlite_store_waiter_delete(struct store *base, int64_t id)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_DELETE, id);
 
 	if (!s)
@@ -962,7 +939,6 @@ int sqlite_store_waiter_delete(struct store *base, int64_t id)
 int sqlite_store_waiter_park(struct store *base, int64_t id, bool parked)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_WAITER_PARK, id);
 
 	if (!s)
@@ -974,7 +950,6 @@ int sqlite_store_waiter_park(struct store *base, int64_t id, bool parked)
 int sqlite_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn, void *ctx)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_OF);
 	struct store_waiter w;
 	int rc, stop = 0;
@@ -1004,7 +979,6 @@ int sqlite_store_waiters_of(struct store *base, const char *key, store_waiter_fn
 int sqlite_store_waiters_delete_instance(struct store *base, const struct instance *in)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_WAITERS_DELETE_INSTANCE);
 
 	assert(st->in_write);

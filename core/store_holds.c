@@ -188,7 +188,7 @@ static bool decode_hold(const char *line, struct store_hold *h)
 }
 
 /* The holds written in text (NULL: none), lines that do not parse passed over. */
-static int decode_holds(const char *text, struct store_holds *out)
+int store_holds_decode(const char *text, struct store_holds *out)
 {
 	memset(out, 0, sizeof(*out));
 	while (text && *text) {
@@ -210,12 +210,37 @@ static int decode_holds(const char *text, struct store_holds *out)
 	return 0;
 }
 
+int store_holds_encode(const struct store_holds *l, char **text)
+{
+	struct text t = {0};
+
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].id) /* 0: given up */
+			encode_hold(&t, &l->items[i]);
+	if (t.failed) {
+		free(t.data);
+		return -ENOMEM;
+	}
+	*text = t.data; /* NULL when none */
+	return 0;
+}
+
+int store_holds_append(struct store_holds *l, const struct store_hold *h)
+{
+	struct store_hold added = *h;
+
+	added.id = 1;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].id >= added.id)
+			added.id = l->items[i].id + 1;
+	return list_add(l, &added);
+}
+
 /* --- reading and writing a row's holds ------------------------------------ */
 
 int sqlite_store_holds_read(struct store *base, int64_t cache_id, struct store_holds *out)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_HOLDS_GET);
 	int rc;
 
@@ -225,7 +250,7 @@ int sqlite_store_holds_read(struct store *base, int64_t cache_id, struct store_h
 	sqlite3_bind_int64(s, 1, cache_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		rc = decode_holds((const char *)sqlite3_column_text(s, 0), out);
+		rc = store_holds_decode((const char *)sqlite3_column_text(s, 0), out);
 	else
 		rc = store_errno(rc);
 	store_reset_statement(s);
@@ -235,28 +260,22 @@ int sqlite_store_holds_read(struct store *base, int64_t cache_id, struct store_h
 int sqlite_store_holds_write(struct store *base, int64_t cache_id, const struct store_holds *l)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_write_statement(st, SQL_HOLDS_PUT, cache_id);
-	struct text t = {0};
+	char *text;
 	int rc;
 
 	if (!s)
 		return store_errno(sqlite3_errcode(st->db));
-	for (size_t i = 0; i < l->count; i++)
-		if (l->items[i].id) /* 0: given up */
-			encode_hold(&t, &l->items[i]);
-	if (t.failed) {
-		free(t.data);
+	rc = store_holds_encode(l, &text);
+	if (rc < 0) {
 		store_reset_statement(s);
-		return -ENOMEM;
+		return rc;
 	}
-	if (t.len)
-		sqlite3_bind_text(s, 2, t.data, (int)t.len, free);
+	if (text)
+		sqlite3_bind_text(s, 2, text, -1, free);
 	else
 		sqlite3_bind_null(s, 2);
 	rc = store_run_statement(st, s);
-	if (!t.len)
-		free(t.data);
 	if (rc == 0 && sqlite3_changes(st->db) != 1)
 		rc = -ENOENT; /* no holder row to keep them: the lock is not lockfs's */
 	return rc;
@@ -266,16 +285,9 @@ int sqlite_store_hold_add(struct store *base, int64_t cache_id, struct store_hol
 		   const struct store_hold *h)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	struct store_holds none = {0}, *l = holds ? holds : &none;
-	struct store_hold added = *h;
-	int rc;
+	int rc = store_holds_append(l, h);
 
-	added.id = 1;
-	for (size_t i = 0; i < l->count; i++)
-		if (l->items[i].id >= added.id)
-			added.id = l->items[i].id + 1;
-	rc = list_add(l, &added);
 	if (rc == 0)
 		rc = sqlite_store_holds_write(&st->base, cache_id, l);
 	free(none.items);
@@ -285,7 +297,6 @@ int sqlite_store_hold_add(struct store *base, int64_t cache_id, struct store_hol
 int sqlite_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx)
 {
 	struct sqlite_store *st = sqlite_of(base);
-
 	sqlite3_stmt *s = store_statement(st, SQL_HOLD_INSTANCES);
 	char key[KEY_MAX_BYTES + 1];
 	int rc, stop = 0;
@@ -303,7 +314,7 @@ int sqlite_store_hold_instances(struct store *base, store_hold_instance_fn fn, v
 			continue;
 		memcpy(key, v.text, v.text_len);
 		key[v.text_len] = '\0';
-		stop = decode_holds((const char *)sqlite3_column_text(s, 1), &l);
+		stop = store_holds_decode((const char *)sqlite3_column_text(s, 1), &l);
 		for (size_t i = 0; !stop && i < l.count; i++) {
 			bool seen = false;
 
