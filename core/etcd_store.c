@@ -1,0 +1,1777 @@
+/*
+ * etcd_store.c — the store of backend.h over an etcd v3 cluster.
+ *
+ * Why a transaction here is optimistic: etcd has no BEGIN IMMEDIATE.  A
+ * write transaction reads what it needs (each lock key's mod_revision is
+ * remembered), keeps every write in memory, and at commit sends one etcd
+ * transaction that carries them all, guarded on each lock key read being
+ * unchanged (or still absent).  When another machine changed one meanwhile
+ * the guard fails, nothing is written, and the commit is -EAGAIN: the
+ * rules run again on what is there now, as they do after a busy SQLite
+ * database.  So lock.c's decisions hold across machines unchanged.
+ *
+ * Why generations and places are known only after the commit: both are
+ * create_revisions, which etcd assigns when the transaction is applied.
+ * store_next_generation and store_waiter_add remember where the caller
+ * wants the number, and the commit writes it there.
+ *
+ * Wake-ups: one watch stream over P tells of every change; those that are
+ * not this store's own commits move the epoch on and make the change
+ * descriptor readable.  While the stream is down, every look at the epoch
+ * starts a new one, so nothing remembered is trusted.
+ */
+#include "etcd_store.h"
+#include "backend.h"
+#include "clock.h"
+#include "instance.h"
+#include "name.h"
+#include "pickle.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NEW_ROW_ID ((int64_t)1 << 62) /* ids of rows made in this transaction start here */
+#define OWN_REVISIONS 64              /* own commits remembered, to tell their events apart */
+#define WAITER_IDS_MAX 4096
+
+/* A lock as its JSON says. */
+struct etcd_lock {
+	char owner[STORE_TEXT_MAX];
+	int64_t count;
+	double acquired;
+	bool expires;
+	double expire_time;
+	char *tags; /* NULL: none */
+	uint8_t *note;
+	size_t note_len;
+	struct store_holder holder;
+	struct store_holds holds;
+};
+
+/* A lock key read (and perhaps written) in the open write transaction. */
+struct entry {
+	char *key;
+	int64_t id;
+	bool existed;       /* the key was there when read */
+	int64_t mod_revision, create_revision, lease;
+	bool present;       /* after this transaction's writes */
+	bool dirty;
+	bool recreate;      /* a new lock over one that was there: a new create_revision */
+	struct etcd_lock lock;
+};
+
+/* A write that is not a lock: a directory or a place in line. */
+struct other_write {
+	char *etcd_key;
+	char *value; /* NULL: delete */
+	bool session_lease;
+	bool keep_lease;
+	int64_t *revision_out; /* a new place: its id, after the commit */
+	char *waiter_key;      /* ...and the lock it waits for */
+};
+
+struct waiter_id {
+	int64_t id;
+	char *etcd_key;
+};
+
+struct etcd_store {
+	struct store base;
+	struct etcd_options opts;
+	struct etcd_client *client; /* the caller's (callers serialise) */
+	char *prefix;
+	char self[INSTANCE_HOST_MAX + 64]; /* this daemon: "host pid start" */
+	uint64_t nonce;
+	/* The open write transaction. */
+	bool in_write;
+	struct entry *entries;
+	size_t entry_count, entry_cap;
+	struct other_write *writes;
+	size_t write_count, write_cap;
+	int64_t **generation_out;
+	size_t generation_count, generation_cap;
+	/* Places in line this store has seen, by id. */
+	struct waiter_id *waiter_ids;
+	size_t waiter_id_count;
+	/* Session lease, renewed by the keepalive thread. */
+	_Atomic int64_t lease;
+	/* Epochs and the watch. */
+	_Atomic uint64_t epoch;
+	_Atomic bool watching;
+	uint64_t epoch_seen;
+	int64_t own[OWN_REVISIONS];
+	unsigned own_next;
+	pthread_mutex_t own_lock;
+	int event_fd;
+	int64_t start_revision;
+	/* Threads. */
+	volatile bool stop;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	pthread_t keepalive_thread, watch_thread;
+	bool keepalive_started, watch_started;
+};
+
+static struct etcd_store *etcd_of(struct store *base)
+{
+	return (struct etcd_store *)base;
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+static json_object *b64_string(const void *data, size_t n)
+{
+	char *text = etcd_base64(data, n);
+	json_object *obj = text ? json_object_new_string(text) : NULL;
+
+	free(text);
+	return obj;
+}
+
+static json_object *int_string(int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return json_object_new_string(buf);
+}
+
+/* The key after every key that starts with prefix (etcd's range_end for a prefix). */
+static char *prefix_end(const char *prefix)
+{
+	char *end = strdup(prefix);
+	size_t n = strlen(prefix);
+
+	if (end && n)
+		end[n - 1]++;
+	return end;
+}
+
+/* Call path with obj as its body (consumed). */
+static int call(struct etcd_client *c, const char *path, json_object *obj, bool repeatable,
+		json_object **reply)
+{
+	const char *body = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	int rc = body ? etcd_call(c, path, body, repeatable, reply) : -ENOMEM;
+
+	json_object_put(obj);
+	return rc;
+}
+
+/* The errno a lock operation reports for a cluster that did not answer. */
+static int unreachable(int rc)
+{
+	return rc == -ETIMEDOUT || rc == -EIO ? -EIO : rc;
+}
+
+/* Range over [key, end) (end NULL: key alone); *reply holds "kvs". */
+static int range(struct etcd_store *es, const char *key, const char *end, bool by_create,
+		 int64_t limit, json_object **reply)
+{
+	json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "key", b64_string(key, strlen(key)));
+	if (end)
+		json_object_object_add(req, "range_end", b64_string(end, strlen(end)));
+	if (by_create) {
+		json_object_object_add(req, "sort_target", json_object_new_string("CREATE"));
+		json_object_object_add(req, "sort_order", json_object_new_string("ASCEND"));
+	}
+	if (limit)
+		json_object_object_add(req, "limit", int_string(limit));
+	return unreachable(call(es->client, "/v3/kv/range", req, true, reply));
+}
+
+/* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
+typedef int (*kv_fn)(void *ctx, const char *key, json_object *kv);
+
+static int each_kv(json_object *reply, kv_fn fn, void *ctx)
+{
+	json_object *kvs;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(reply, "kvs", &kvs))
+		return 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(kvs); i++) {
+		json_object *kv = json_object_array_get_idx(kvs, i);
+		uint8_t *key;
+		size_t n;
+
+		if (etcd_unbase64(etcd_text(kv, "key"), &key, &n) < 0)
+			continue;
+		rc = fn(ctx, (const char *)key, kv);
+		free(key);
+	}
+	return rc;
+}
+
+/* A kv's value, decoded and parsed (NULL when it is not JSON). */
+static json_object *kv_json(json_object *kv)
+{
+	uint8_t *value;
+	size_t n;
+	json_object *obj;
+
+	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
+		return NULL;
+	obj = json_tokener_parse((const char *)value);
+	free(value);
+	return obj;
+}
+
+/* --- the lock's JSON ----------------------------------------------------- */
+
+static void lock_clear(struct etcd_lock *l)
+{
+	free(l->tags);
+	free(l->note);
+	free(l->holds.items);
+	memset(l, 0, sizeof(*l));
+}
+
+static double number(json_object *obj, const char *field)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(obj, field, &v) ? json_object_get_double(v) : 0;
+}
+
+static void copy_field(json_object *obj, const char *field, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", etcd_text(obj, field));
+}
+
+/* Read a lock's JSON (NULL or not a lock: -EINVAL). */
+static int lock_from_json(json_object *obj, struct etcd_lock *l)
+{
+	json_object *v;
+	int rc = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (!obj || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "count", &v))
+		return -EINVAL;
+	copy_field(obj, "owner", l->owner, sizeof(l->owner));
+	l->count = etcd_int(obj, "count");
+	l->acquired = number(obj, "acquired");
+	l->expires = json_object_object_get_ex(obj, "expire", &v);
+	l->expire_time = l->expires ? json_object_get_double(v) : 0;
+	if (*etcd_text(obj, "tags"))
+		l->tags = strdup(etcd_text(obj, "tags"));
+	if (*etcd_text(obj, "note"))
+		rc = etcd_unbase64(etcd_text(obj, "note"), &l->note, &l->note_len);
+	l->holder.uid = (uint32_t)etcd_int(obj, "uid");
+	l->holder.gid = (uint32_t)etcd_int(obj, "gid");
+	l->holder.pid = (int32_t)etcd_int(obj, "pid");
+	l->holder.start_time = (uint64_t)etcd_int(obj, "start_time");
+	copy_field(obj, "comm", l->holder.comm, sizeof(l->holder.comm));
+	copy_field(obj, "host", l->holder.host, sizeof(l->holder.host));
+	if (rc == 0 && *etcd_text(obj, "holds"))
+		rc = store_holds_decode(etcd_text(obj, "holds"), &l->holds);
+	if (rc < 0)
+		lock_clear(l);
+	return rc;
+}
+
+/* The JSON text of a lock (malloc'd), with the nonce of the write. */
+static char *lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, uint64_t nonce)
+{
+	json_object *obj = json_object_new_object();
+	const struct store_hold *first = NULL;
+	char *holds = NULL, *note = NULL, *text = NULL, stamp[INSTANCE_HOST_MAX + 96];
+	bool shared = false;
+
+	for (size_t i = 0; i < l->holds.count; i++)
+		if (l->holds.items[i].id) {
+			first = first ? first : &l->holds.items[i];
+			shared = shared || l->holds.items[i].shared;
+		}
+	if (store_holds_encode(&l->holds, &holds) < 0)
+		goto out;
+	if (l->note_len && !(note = etcd_base64(l->note, l->note_len)))
+		goto out;
+	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
+	json_object_object_add(obj, "owner", json_object_new_string(l->owner));
+	json_object_object_add(obj, "count", json_object_new_int64(l->count));
+	json_object_object_add(obj, "mode", json_object_new_string(shared ? "shared" : "exclusive"));
+	json_object_object_add(obj, "tags", json_object_new_string(l->tags ? l->tags : ""));
+	json_object_object_add(obj, "acquired", json_object_new_double(l->acquired));
+	if (l->expires)
+		json_object_object_add(obj, "expire", json_object_new_double(l->expire_time));
+	json_object_object_add(obj, "uid", json_object_new_int64(l->holder.uid));
+	json_object_object_add(obj, "gid", json_object_new_int64(l->holder.gid));
+	json_object_object_add(obj, "pid", json_object_new_int64(l->holder.pid));
+	json_object_object_add(obj, "start_time", int_string((int64_t)l->holder.start_time));
+	json_object_object_add(obj, "comm", json_object_new_string(l->holder.comm));
+	json_object_object_add(obj, "host", json_object_new_string(l->holder.host));
+	json_object_object_add(obj, "bound",
+			       json_object_new_string(first ? store_binding_name(first->binding) : ""));
+	json_object_object_add(obj, "instance", json_object_new_string(es->self));
+	if (holds)
+		json_object_object_add(obj, "holds", json_object_new_string(holds));
+	if (note)
+		json_object_object_add(obj, "note", json_object_new_string(note));
+	json_object_object_add(obj, "write", json_object_new_string(stamp));
+	text = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+out:
+	json_object_put(obj);
+	free(holds);
+	free(note);
+	return text;
+}
+
+/* A lock as a typed_diskcache row, which is how the rules read every lock. */
+static int lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
+		       struct store_row *row)
+{
+	ssize_t n;
+
+	memset(row, 0, sizeof(*row));
+	row->id = id;
+	row->store_time = l->acquired;
+	row->expires = l->expires;
+	row->expire_time = l->expire_time;
+	row->mode = 3;
+	n = pickle_encode_owner(l->owner, strlen(l->owner), l->count, row->value, sizeof(row->value));
+	if (n < 0)
+		return (int)n;
+	row->value_len = (size_t)n;
+	row->has_holder = true;
+	row->holder = l->holder;
+	row->holder.generation = generation;
+	return 0;
+}
+
+static int fill_text(const struct etcd_lock *l, struct store_text *text)
+{
+	memset(text, 0, sizeof(*text));
+	text->tags = strdup(l->tags ? l->tags : "");
+	if (l->note_len) {
+		text->note = malloc(l->note_len);
+		if (text->note)
+			memcpy(text->note, l->note, l->note_len);
+		text->note_len = l->note_len;
+	}
+	if (!text->tags || (l->note_len && !text->note)) {
+		store_text_clear(text);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int copy_lock(const struct etcd_lock *from, struct etcd_lock *to)
+{
+	*to = *from;
+	to->tags = from->tags ? strdup(from->tags) : NULL;
+	to->note = from->note_len ? malloc(from->note_len) : NULL;
+	if (to->note)
+		memcpy(to->note, from->note, from->note_len);
+	to->holds.items = from->holds.count ? calloc(from->holds.count, sizeof(*to->holds.items))
+					    : NULL;
+	to->holds.cap = from->holds.count;
+	if (to->holds.items)
+		memcpy(to->holds.items, from->holds.items,
+		       from->holds.count * sizeof(*to->holds.items));
+	if ((from->tags && !to->tags) || (from->note_len && !to->note) ||
+	    (from->holds.count && !to->holds.items)) {
+		lock_clear(to);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- keys ---------------------------------------------------------------- */
+
+static char *etcd_key(const struct etcd_store *es, const char *space, const char *name)
+{
+	char *key;
+
+	return asprintf(&key, "%s/%s/%s", es->prefix, space, name) < 0 ? NULL : key;
+}
+
+/* --- the open transaction ------------------------------------------------ */
+
+static struct entry *entry_by_key(struct etcd_store *es, const char *key)
+{
+	for (size_t i = 0; i < es->entry_count; i++)
+		if (strcmp(es->entries[i].key, key) == 0)
+			return &es->entries[i];
+	return NULL;
+}
+
+static struct entry *entry_by_id(struct etcd_store *es, int64_t id)
+{
+	for (size_t i = 0; i < es->entry_count; i++)
+		if (es->entries[i].id == id && es->entries[i].present)
+			return &es->entries[i];
+	return NULL;
+}
+
+static struct entry *entry_add(struct etcd_store *es, const char *key)
+{
+	struct entry *e;
+
+	if (es->entry_count == es->entry_cap) {
+		size_t cap = es->entry_cap ? es->entry_cap * 2 : 4;
+		struct entry *grown = realloc(es->entries, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		es->entries = grown;
+		es->entry_cap = cap;
+	}
+	e = &es->entries[es->entry_count];
+	memset(e, 0, sizeof(*e));
+	e->key = strdup(key);
+	if (!e->key)
+		return NULL;
+	es->entry_count++;
+	return e;
+}
+
+static int write_add(struct etcd_store *es, char *etcd_key_owned, char *value_owned)
+{
+	struct other_write *w;
+
+	if (es->write_count == es->write_cap) {
+		size_t cap = es->write_cap ? es->write_cap * 2 : 4;
+		struct other_write *grown = realloc(es->writes, cap * sizeof(*grown));
+
+		if (!grown)
+			goto fail;
+		es->writes = grown;
+		es->write_cap = cap;
+	}
+	w = &es->writes[es->write_count++];
+	memset(w, 0, sizeof(*w));
+	w->etcd_key = etcd_key_owned;
+	w->value = value_owned;
+	return 0;
+fail:
+	free(etcd_key_owned);
+	free(value_owned);
+	return -ENOMEM;
+}
+
+static void transaction_clear(struct etcd_store *es)
+{
+	for (size_t i = 0; i < es->entry_count; i++) {
+		free(es->entries[i].key);
+		lock_clear(&es->entries[i].lock);
+	}
+	for (size_t i = 0; i < es->write_count; i++) {
+		free(es->writes[i].etcd_key);
+		free(es->writes[i].value);
+		free(es->writes[i].waiter_key);
+	}
+	es->entry_count = es->write_count = es->generation_count = 0;
+	es->in_write = false;
+}
+
+/* Read lock key from etcd into e's fields (absent: existed false). */
+static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
+{
+	char *k = etcd_key(es, "locks", key);
+	json_object *reply = NULL, *kvs;
+	int rc;
+
+	if (!k)
+		return -ENOMEM;
+	rc = range(es, k, NULL, false, 0, &reply);
+	free(k);
+	if (rc < 0)
+		return rc;
+	e->existed = e->present = false;
+	if (json_object_object_get_ex(reply, "kvs", &kvs) && json_object_array_length(kvs) > 0) {
+		json_object *kv = json_object_array_get_idx(kvs, 0), *value = kv_json(kv);
+
+		e->mod_revision = etcd_int(kv, "mod_revision");
+		e->create_revision = etcd_int(kv, "create_revision");
+		e->lease = etcd_int(kv, "lease");
+		e->id = e->create_revision;
+		e->existed = true;
+		/* A value that is not a lock is kept as it is: the rules see other data. */
+		e->present = lock_from_json(value, &e->lock) == 0;
+		if (!e->present)
+			e->lock.count = -1;
+		json_object_put(value);
+	}
+	json_object_put(reply);
+	return 0;
+}
+
+/* --- transactions -------------------------------------------------------- */
+
+static int etcd_store_begin(struct store *base)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	assert(!es->in_write);
+	es->in_write = true;
+	es->epoch_seen = atomic_load(&es->epoch);
+	return 0;
+}
+
+static void etcd_store_rollback(struct store *base)
+{
+	transaction_clear(etcd_of(base));
+}
+
+static void remember_own(struct etcd_store *es, int64_t revision)
+{
+	pthread_mutex_lock(&es->own_lock);
+	es->own[es->own_next++ % OWN_REVISIONS] = revision;
+	pthread_mutex_unlock(&es->own_lock);
+}
+
+static bool is_own(struct etcd_store *es, int64_t revision)
+{
+	bool own = false;
+
+	pthread_mutex_lock(&es->own_lock);
+	for (unsigned i = 0; i < OWN_REVISIONS && !own; i++)
+		own = es->own[i] == revision;
+	pthread_mutex_unlock(&es->own_lock);
+	return own;
+}
+
+static void add_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "key", b64_string(key, strlen(key)));
+	json_object_object_add(c, "result", json_object_new_string("EQUAL"));
+	if (existed) {
+		json_object_object_add(c, "target", json_object_new_string("MOD"));
+		json_object_object_add(c, "mod_revision", int_string(mod_revision));
+	} else {
+		json_object_object_add(c, "target", json_object_new_string("CREATE"));
+		json_object_object_add(c, "create_revision", int_string(0));
+	}
+	json_object_array_add(compares, c);
+}
+
+static void add_put(json_object *ops, const char *key, const char *value, int64_t lease,
+		    bool keep_lease)
+{
+	json_object *op = json_object_new_object(), *put = json_object_new_object();
+
+	json_object_object_add(put, "key", b64_string(key, strlen(key)));
+	json_object_object_add(put, "value", b64_string(value, strlen(value)));
+	if (keep_lease)
+		json_object_object_add(put, "ignore_lease", json_object_new_boolean(1));
+	else if (lease)
+		json_object_object_add(put, "lease", int_string(lease));
+	json_object_object_add(op, "request_put", put);
+	json_object_array_add(ops, op);
+}
+
+static void add_delete(json_object *ops, const char *key)
+{
+	json_object *op = json_object_new_object(), *del = json_object_new_object();
+
+	json_object_object_add(del, "key", b64_string(key, strlen(key)));
+	json_object_object_add(op, "request_delete_range", del);
+	json_object_array_add(ops, op);
+}
+
+/* A lease of its own for a lock that expires: etcd drops it a second after. */
+static int grant_lease(struct etcd_store *es, double seconds, int64_t *lease)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	int64_t ttl = (int64_t)ceil(seconds) + 1;
+	int rc;
+
+	json_object_object_add(req, "TTL", json_object_new_int64(ttl < 2 ? 2 : ttl));
+	rc = unreachable(call(es->client, "/v3/lease/grant", req, true, &reply));
+	if (rc == 0)
+		*lease = etcd_int(reply, "ID");
+	json_object_put(reply);
+	return rc == 0 && !*lease ? -EIO : rc;
+}
+
+/* The lease a lock is written with; keep: leave the key's own. */
+static int lease_for(struct etcd_store *es, const struct entry *e, int64_t *lease, bool *keep)
+{
+	const struct store_hold *first = NULL;
+
+	*lease = 0;
+	*keep = false;
+	for (size_t i = 0; i < e->lock.holds.count && !first; i++)
+		if (e->lock.holds.items[i].id)
+			first = &e->lock.holds.items[i];
+	if (first) {
+		/* Bound: the lease of the daemon that answers for its oldest hold. */
+		if (instance_equal(&first->instance, instance_self()) || !e->existed || e->recreate)
+			*lease = atomic_load(&es->lease);
+		else
+			*keep = true;
+		return 0;
+	}
+	if (e->lock.expires)
+		return grant_lease(es, e->lock.expire_time - clock_wall(), lease);
+	return 0;
+}
+
+/* Delete the lock e replaces (it was there, free or expired), guarded on its revision. */
+static int delete_replaced(struct etcd_store *es, struct entry *e, const char *key)
+{
+	json_object *req = json_object_new_object(), *compares = json_object_new_array(),
+		    *ops = json_object_new_array(), *reply = NULL;
+	int rc;
+
+	add_compare(compares, key, true, e->mod_revision);
+	add_delete(ops, key);
+	json_object_object_add(req, "compare", compares);
+	json_object_object_add(req, "success", ops);
+	rc = call(es->client, "/v3/kv/txn", req, false, &reply);
+	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
+		rc = -EAGAIN;
+	if (rc == 0)
+		remember_own(es, etcd_int(json_object_object_get(reply, "header"), "revision"));
+	json_object_put(reply);
+	if (rc == -EINPROGRESS)
+		rc = -EAGAIN; /* it went or it did not: the rules look again */
+	if (rc == 0) {
+		e->existed = false; /* the new lock is guarded on the key being absent */
+		e->mod_revision = 0;
+	}
+	return unreachable(rc);
+}
+
+/*
+ * After a commit whose answer was lost: did it happen?  Each lock it wrote
+ * carries this write's stamp; a lock it deleted is gone or another now.
+ * 1 applied, 0 not, or -errno when the cluster still does not answer.
+ */
+static int settle(struct etcd_store *es, uint64_t nonce)
+{
+	char stamp[INSTANCE_HOST_MAX + 96];
+
+	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
+	for (size_t i = 0; i < es->entry_count; i++) {
+		struct entry *e = &es->entries[i], now = {0};
+		char *k;
+		json_object *reply = NULL, *kvs, *value;
+		bool applied;
+		int rc;
+
+		if (!e->dirty)
+			continue;
+		k = etcd_key(es, "locks", e->key);
+		if (!k)
+			return -ENOMEM;
+		rc = range(es, k, NULL, false, 0, &reply);
+		free(k);
+		if (rc < 0)
+			return rc;
+		if (json_object_object_get_ex(reply, "kvs", &kvs) && json_object_array_length(kvs)) {
+			json_object *kv = json_object_array_get_idx(kvs, 0);
+
+			now.existed = true;
+			now.create_revision = etcd_int(kv, "create_revision");
+			now.mod_revision = etcd_int(kv, "mod_revision");
+			value = kv_json(kv);
+			applied = e->present && strcmp(etcd_text(value, "write"), stamp) == 0;
+			json_object_put(value);
+		} else {
+			applied = !e->present;
+		}
+		if (!e->present && now.existed)
+			applied = now.create_revision != e->create_revision; /* gone, and taken again */
+		json_object_put(reply);
+		return applied ? 1 : 0;
+	}
+	return 0; /* only places and directories: taken as not done, and done again */
+}
+
+static int etcd_store_commit(struct store *base)
+{
+	struct etcd_store *es = etcd_of(base);
+	json_object *req = json_object_new_object(), *compares = json_object_new_array(),
+		    *ops = json_object_new_array(), *reply = NULL;
+	uint64_t nonce = ++es->nonce;
+	int64_t revision = 0;
+	bool any = es->write_count > 0;
+	int rc = 0;
+
+	assert(es->in_write);
+	for (size_t i = 0; rc == 0 && i < es->entry_count; i++) {
+		struct entry *e = &es->entries[i];
+		char *k;
+
+		if (!e->dirty)
+			continue;
+		any = true;
+		k = etcd_key(es, "locks", e->key);
+		if (!k) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (e->recreate && e->existed)
+			rc = delete_replaced(es, e, k);
+		if (rc == 0) {
+			add_compare(compares, k, e->existed, e->mod_revision);
+			if (e->present) {
+				int64_t lease;
+				bool keep;
+				char *value = NULL;
+
+				rc = lease_for(es, e, &lease, &keep);
+				if (rc == 0)
+					value = lock_to_json(es, &e->lock, nonce);
+				if (value)
+					add_put(ops, k, value, lease, keep);
+				else if (rc == 0)
+					rc = -ENOMEM;
+				free(value);
+			} else {
+				add_delete(ops, k);
+			}
+		}
+		free(k);
+	}
+	for (size_t i = 0; rc == 0 && i < es->write_count; i++) {
+		struct other_write *w = &es->writes[i];
+
+		if (w->value)
+			add_put(ops, w->etcd_key, w->value,
+				w->session_lease ? atomic_load(&es->lease) : 0, w->keep_lease);
+		else
+			add_delete(ops, w->etcd_key);
+	}
+	json_object_object_add(req, "compare", compares);
+	json_object_object_add(req, "success", ops);
+	if (rc < 0 || !any) {
+		json_object_put(req);
+		transaction_clear(es);
+		return rc;
+	}
+	rc = call(es->client, "/v3/kv/txn", req, false, &reply);
+	if (rc == 0) {
+		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
+			rc = -EAGAIN; /* another machine came first: decide again */
+	} else if (rc == -EINPROGRESS) {
+		rc = settle(es, nonce);
+		if (rc == 1) {
+			rc = 0; /* the revision is not known: only a lock's own read can say */
+		} else if (rc == 0) {
+			rc = -EAGAIN;
+		}
+	}
+	json_object_put(reply);
+	if (rc == 0 && revision) {
+		remember_own(es, revision);
+		for (size_t i = 0; i < es->generation_count; i++)
+			*es->generation_out[i] = revision;
+		for (size_t i = 0; i < es->write_count; i++) {
+			struct other_write *w = &es->writes[i];
+
+			if (w->revision_out) {
+				*w->revision_out = revision;
+				if (es->waiter_id_count < WAITER_IDS_MAX) {
+					es->waiter_ids[es->waiter_id_count].id = revision;
+					es->waiter_ids[es->waiter_id_count++].etcd_key = w->etcd_key;
+					w->etcd_key = NULL;
+				}
+			}
+		}
+	}
+	transaction_clear(es);
+	return unreachable(rc);
+}
+
+static int etcd_store_read_begin(struct store *base)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	es->epoch_seen = atomic_load(&es->epoch);
+	return 0;
+}
+
+static void etcd_store_read_end(struct store *base)
+{
+}
+
+static uint64_t etcd_store_epoch(struct store *base)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	if (!atomic_load(&es->watching))
+		return atomic_fetch_add(&es->epoch, 1) + 1; /* no watch: trust nothing */
+	return atomic_load(&es->epoch);
+}
+
+static uint64_t etcd_store_epoch_seen(const struct store *base)
+{
+	return ((const struct etcd_store *)base)->epoch_seen;
+}
+
+static int etcd_store_data_version(struct store *base, int64_t *version)
+{
+	*version = (int64_t)etcd_store_epoch(base);
+	return 0;
+}
+
+static int etcd_store_change_fd(struct store *base)
+{
+	return etcd_of(base)->event_fd;
+}
+
+static bool etcd_store_changes_drained(struct store *base)
+{
+	uint64_t count;
+	bool any = false;
+
+	while (read(etcd_of(base)->event_fd, &count, sizeof(count)) == sizeof(count))
+		any = true;
+	return any;
+}
+
+/* --- lock rows ----------------------------------------------------------- */
+
+static int etcd_store_get_row(struct store *base, const char *key, struct store_row *row,
+			      struct store_text *text)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct entry scratch = {0}, *e = es->in_write ? entry_by_key(es, key) : NULL;
+	int rc = 0;
+
+	if (strlen(key) > KEY_MAX_BYTES)
+		return -ENAMETOOLONG;
+	if (!e) {
+		if (es->in_write) {
+			e = entry_add(es, key);
+			if (!e)
+				return -ENOMEM;
+		} else {
+			e = &scratch;
+			es->epoch_seen = atomic_load(&es->epoch);
+		}
+		rc = read_lock(es, key, e);
+	}
+	if (rc == 0 && !e->present)
+		rc = e->existed && e->lock.count < 0 ? 0 : -ENOENT;
+	if (rc == 0 && e->lock.count < 0) {
+		/* Not a lock's JSON: other data, which no rule takes or releases. */
+		memset(row, 0, sizeof(*row));
+		row->id = e->id;
+		row->mode = 4;
+	} else if (rc == 0) {
+		rc = lock_to_row(&e->lock, e->id, e->recreate ? 0 : e->create_revision, row);
+		if (rc == 0 && text)
+			rc = fill_text(&e->lock, text);
+	}
+	if (e == &scratch)
+		lock_clear(&scratch.lock);
+	return rc;
+}
+
+static int64_t etcd_store_put_lock(struct store *base, const char *key, int64_t id,
+				   const struct store_lock *lock)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct entry *e = entry_by_key(es, key);
+	struct etcd_lock *l;
+
+	assert(es->in_write);
+	if (!e) {
+		e = entry_add(es, key); /* written without a read: guarded on being absent */
+		if (!e)
+			return -ENOMEM;
+	}
+	if (e->existed)
+		e->recreate = true; /* a new lock: a new create_revision, a new generation */
+	e->id = NEW_ROW_ID + (int64_t)(e - es->entries);
+	l = &e->lock;
+	lock_clear(l);
+	snprintf(l->owner, sizeof(l->owner), "%s", lock->owner);
+	l->count = lock->count;
+	l->acquired = lock->store_time;
+	l->expires = lock->expires;
+	l->expire_time = lock->expire_time;
+	if (lock->tags && *lock->tags && !(l->tags = strdup(lock->tags)))
+		return -ENOMEM;
+	if (lock->holder)
+		l->holder = *lock->holder;
+	e->present = e->dirty = true;
+	return e->id;
+}
+
+/* The entry of row id in this transaction, to write. */
+static struct entry *writable(struct etcd_store *es, int64_t id)
+{
+	struct entry *e;
+
+	assert(es->in_write);
+	e = entry_by_id(es, id);
+	if (e)
+		e->dirty = true;
+	return e;
+}
+
+static int etcd_store_set_count(struct store *base, int64_t id, const char *owner, int64_t count)
+{
+	struct entry *e = writable(etcd_of(base), id);
+
+	if (!e)
+		return -ENOENT;
+	snprintf(e->lock.owner, sizeof(e->lock.owner), "%s", owner);
+	e->lock.count = count;
+	return 0;
+}
+
+static int etcd_store_set_expiry(struct store *base, int64_t id, bool expires, double expire_time)
+{
+	struct entry *e = writable(etcd_of(base), id);
+
+	if (!e)
+		return -ENOENT;
+	e->lock.expires = expires;
+	e->lock.expire_time = expires ? expire_time : 0;
+	return 0;
+}
+
+static int etcd_store_set_tags(struct store *base, int64_t id, const char *tags)
+{
+	struct entry *e = writable(etcd_of(base), id);
+	char *copy = tags && *tags ? strdup(tags) : NULL;
+
+	if (!e || (tags && *tags && !copy)) {
+		free(copy);
+		return e ? -ENOMEM : -ENOENT;
+	}
+	free(e->lock.tags);
+	e->lock.tags = copy;
+	return 0;
+}
+
+static int etcd_store_set_note(struct store *base, int64_t id, const uint8_t *note, size_t len)
+{
+	struct entry *e = writable(etcd_of(base), id);
+	uint8_t *copy = len ? malloc(len) : NULL;
+
+	if (!e || (len && !copy)) {
+		free(copy);
+		return e ? -ENOMEM : -ENOENT;
+	}
+	if (len)
+		memcpy(copy, note, len);
+	free(e->lock.note);
+	e->lock.note = copy;
+	e->lock.note_len = len;
+	return 0;
+}
+
+static int etcd_store_delete_row(struct store *base, int64_t id)
+{
+	struct entry *e = writable(etcd_of(base), id);
+
+	if (!e)
+		return -ENOENT;
+	e->present = false;
+	return 0;
+}
+
+static int etcd_store_next_generation(struct store *base, int64_t *generation)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	assert(es->in_write);
+	if (es->generation_count == es->generation_cap) {
+		size_t cap = es->generation_cap ? es->generation_cap * 2 : 4;
+		int64_t **grown = realloc(es->generation_out, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		es->generation_out = grown;
+		es->generation_cap = cap;
+	}
+	es->generation_out[es->generation_count++] = generation;
+	*generation = 0; /* the commit's revision, once it is known */
+	return 0;
+}
+
+struct row_walk {
+	struct etcd_store *es;
+	size_t prefix_len;
+	double expired_before;
+	store_row_fn fn;
+	void *ctx;
+	int64_t count;
+	double now;
+};
+
+static int walk_row(void *ctx, const char *key, json_object *kv)
+{
+	struct row_walk *w = ctx;
+	json_object *value = kv_json(kv);
+	struct etcd_lock l;
+	struct store_row row;
+	int rc;
+
+	rc = lock_from_json(value, &l);
+	json_object_put(value);
+	if (rc < 0)
+		return 0; /* not a lock: nothing the rules walk over */
+	if (w->expired_before > 0 && (!l.expires || l.expire_time > w->expired_before)) {
+		lock_clear(&l);
+		return 0;
+	}
+	rc = lock_to_row(&l, etcd_int(kv, "create_revision"), etcd_int(kv, "create_revision"),
+			 &row);
+	if (rc == 0 && w->fn)
+		rc = w->fn(w->ctx, key + w->prefix_len, strlen(key + w->prefix_len), &row);
+	else if (rc == 0 && (!l.expires || l.expire_time > w->now))
+		w->count++;
+	lock_clear(&l);
+	return rc;
+}
+
+static int walk_locks(struct etcd_store *es, struct row_walk *w)
+{
+	char *start = etcd_key(es, "locks", ""), *end = start ? prefix_end(start) : NULL;
+	json_object *reply = NULL;
+	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+
+	w->es = es;
+	w->prefix_len = start ? strlen(start) : 0;
+	if (rc == 0)
+		rc = each_kv(reply, walk_row, w);
+	json_object_put(reply);
+	free(start);
+	free(end);
+	return rc;
+}
+
+static int etcd_store_for_each_row(struct store *base, double expired_before, store_row_fn fn,
+				   void *ctx)
+{
+	struct row_walk w = {.expired_before = expired_before, .fn = fn, .ctx = ctx};
+
+	return walk_locks(etcd_of(base), &w);
+}
+
+static int etcd_store_count_holders(struct store *base, double now, int64_t *count)
+{
+	struct row_walk w = {.now = now};
+	int rc = walk_locks(etcd_of(base), &w);
+
+	*count = w.count;
+	return rc;
+}
+
+/* --- directories --------------------------------------------------------- */
+
+static int etcd_store_dir_get(struct store *base, const char *path, struct store_dir *dir)
+{
+	struct etcd_store *es = etcd_of(base);
+	char *k = etcd_key(es, "dirs", path);
+	json_object *reply = NULL, *kvs, *value = NULL;
+	int rc;
+
+	memset(dir, 0, sizeof(*dir));
+	if (!k)
+		return -ENOMEM;
+	rc = range(es, k, NULL, false, 0, &reply);
+	free(k);
+	if (rc == 0 && !(json_object_object_get_ex(reply, "kvs", &kvs) &&
+			 json_object_array_length(kvs) > 0))
+		rc = -ENOENT;
+	if (rc == 0)
+		value = kv_json(json_object_array_get_idx(kvs, 0));
+	if (rc == 0) {
+		copy_field(value, "timeout", dir->timeout, sizeof(dir->timeout));
+		copy_field(value, "ttl", dir->ttl, sizeof(dir->ttl));
+		copy_field(value, "open", dir->open, sizeof(dir->open));
+		if (value && json_object_object_get_ex(value, "tags", NULL) &&
+		    !(dir->tags = strdup(etcd_text(value, "tags"))))
+			rc = -ENOMEM;
+	}
+	json_object_put(value);
+	json_object_put(reply);
+	return rc;
+}
+
+static int etcd_store_dir_put(struct store *base, const char *path, const struct store_dir *dir)
+{
+	struct etcd_store *es = etcd_of(base);
+	json_object *obj = json_object_new_object();
+	char *value;
+
+	assert(es->in_write);
+	if (dir->timeout[0])
+		json_object_object_add(obj, "timeout", json_object_new_string(dir->timeout));
+	if (dir->ttl[0])
+		json_object_object_add(obj, "ttl", json_object_new_string(dir->ttl));
+	if (dir->open[0])
+		json_object_object_add(obj, "open", json_object_new_string(dir->open));
+	if (dir->tags)
+		json_object_object_add(obj, "tags", json_object_new_string(dir->tags));
+	value = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	json_object_put(obj);
+	if (!value)
+		return -ENOMEM;
+	return write_add(es, etcd_key(es, "dirs", path), value);
+}
+
+static int etcd_store_dir_delete(struct store *base, const char *path)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	assert(es->in_write);
+	return write_add(es, etcd_key(es, "dirs", path), NULL);
+}
+
+struct dir_walk {
+	size_t prefix_len;
+	store_dir_fn fn;
+	void *ctx;
+};
+
+static int walk_dir(void *ctx, const char *key, json_object *kv)
+{
+	struct dir_walk *w = ctx;
+
+	return w->fn(w->ctx, key + w->prefix_len);
+}
+
+/* Each directory key under P/dirs/ that starts with below ("" for all). */
+static int dirs_below(struct etcd_store *es, const char *below, int64_t limit,
+		      json_object **reply)
+{
+	char *start = etcd_key(es, "dirs", below), *end = start ? prefix_end(start) : NULL;
+	int rc = start && end ? range(es, start, end, false, limit, reply) : -ENOMEM;
+
+	free(start);
+	free(end);
+	return rc;
+}
+
+static int etcd_store_dir_for_each_below(struct store *base, const char *path, store_dir_fn fn,
+					 void *ctx)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct dir_walk w = {.fn = fn, .ctx = ctx};
+	char *below = NULL;
+	json_object *reply = NULL;
+	int rc;
+
+	if (asprintf(&below, "%s%s", path, *path ? "/" : "") < 0)
+		return -ENOMEM;
+	w.prefix_len = strlen(es->prefix) + strlen("/dirs/");
+	rc = dirs_below(es, below, 0, &reply);
+	if (rc == 0)
+		rc = each_kv(reply, walk_dir, &w);
+	json_object_put(reply);
+	free(below);
+	return rc;
+}
+
+static int etcd_store_dir_kept(struct store *base, const char *path)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct store_dir dir;
+	char *below = NULL;
+	json_object *reply = NULL, *kvs;
+	int rc = etcd_store_dir_get(base, path, &dir);
+
+	store_dir_clear(&dir);
+	if (rc != -ENOENT)
+		return rc == 0 ? 1 : rc;
+	if (asprintf(&below, "%s/", path) < 0)
+		return -ENOMEM;
+	rc = dirs_below(es, below, 1, &reply);
+	if (rc == 0)
+		rc = json_object_object_get_ex(reply, "kvs", &kvs) &&
+		     json_object_array_length(kvs) > 0;
+	json_object_put(reply);
+	free(below);
+	return rc;
+}
+
+/* --- the line of waiters ------------------------------------------------- */
+
+static char *instance_text(const struct instance *in)
+{
+	char *text;
+
+	return asprintf(&text, "%s %d %" PRIu64, in->host, (int)in->pid, in->start_time) < 0
+		       ? NULL
+		       : text;
+}
+
+static char *waiter_value(const struct instance *in, bool parked)
+{
+	json_object *obj = json_object_new_object();
+	char *value;
+
+	json_object_object_add(obj, "host", json_object_new_string(in->host));
+	json_object_object_add(obj, "pid", json_object_new_int64(in->pid));
+	json_object_object_add(obj, "start_time", int_string((int64_t)in->start_time));
+	if (parked)
+		json_object_object_add(obj, "parked", json_object_new_boolean(1));
+	value = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	json_object_put(obj);
+	return value;
+}
+
+/* The place's key: P/waiters/KEY//host pid start n ("//" never occurs in a key). */
+static int etcd_store_waiter_add(struct store *base, const char *key, const struct instance *in,
+				 int64_t *id)
+{
+	struct etcd_store *es = etcd_of(base);
+	char *who = instance_text(in), *k = NULL, *value = waiter_value(in, false);
+	int rc;
+
+	assert(es->in_write);
+	if (!who || !value || asprintf(&k, "%s/waiters/%s//%s %" PRIu64, es->prefix, key, who,
+				       ++es->nonce) < 0) {
+		free(who);
+		free(value);
+		return -ENOMEM;
+	}
+	free(who);
+	if (!es->waiter_ids) {
+		es->waiter_ids = calloc(WAITER_IDS_MAX, sizeof(*es->waiter_ids));
+		if (!es->waiter_ids) {
+			free(k);
+			free(value);
+			return -ENOMEM;
+		}
+	}
+	rc = write_add(es, k, value);
+	if (rc == 0) {
+		es->writes[es->write_count - 1].session_lease = true;
+		es->writes[es->write_count - 1].revision_out = id;
+	}
+	*id = 0;
+	return rc;
+}
+
+static struct waiter_id *waiter_by_id(struct etcd_store *es, int64_t id)
+{
+	for (size_t i = 0; i < es->waiter_id_count; i++)
+		if (es->waiter_ids[i].id == id)
+			return &es->waiter_ids[i];
+	return NULL;
+}
+
+static void forget_waiter(struct etcd_store *es, struct waiter_id *w)
+{
+	free(w->etcd_key);
+	*w = es->waiter_ids[--es->waiter_id_count];
+}
+
+static int etcd_store_waiter_delete(struct store *base, int64_t id)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct waiter_id *w = waiter_by_id(es, id);
+	char *k;
+
+	assert(es->in_write);
+	if (!w)
+		return 0; /* never seen here: gone with its daemon's lease */
+	k = strdup(w->etcd_key);
+	forget_waiter(es, w);
+	return k ? write_add(es, k, NULL) : -ENOMEM;
+}
+
+static int etcd_store_waiter_park(struct store *base, int64_t id, bool parked)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct waiter_id *w = waiter_by_id(es, id);
+	char *k, *value;
+	int rc;
+
+	assert(es->in_write);
+	if (!w)
+		return 0;
+	k = strdup(w->etcd_key);
+	value = waiter_value(instance_self(), parked);
+	rc = k && value ? write_add(es, k, value) : -ENOMEM;
+	if (!k || !value) {
+		free(k);
+		free(value);
+	} else if (rc == 0) {
+		es->writes[es->write_count - 1].keep_lease = true;
+	}
+	return rc;
+}
+
+struct waiter_walk {
+	struct etcd_store *es;
+	store_waiter_fn fn;
+	void *ctx;
+	const struct instance *only; /* waiters_delete_instance: this one's */
+	int rc;
+};
+
+static int walk_waiter(void *ctx, const char *key, json_object *kv)
+{
+	struct waiter_walk *w = ctx;
+	struct etcd_store *es = w->es;
+	json_object *value = kv_json(kv);
+	struct store_waiter waiter = {.id = etcd_int(kv, "create_revision")};
+	int rc = 0;
+
+	copy_field(value, "host", waiter.instance.host, sizeof(waiter.instance.host));
+	waiter.instance.pid = (int32_t)etcd_int(value, "pid");
+	waiter.instance.start_time = (uint64_t)etcd_int(value, "start_time");
+	waiter.parked = json_object_get_boolean(json_object_object_get(value, "parked"));
+	json_object_put(value);
+	if (w->only) {
+		if (instance_equal(w->only, &waiter.instance)) {
+			char *k = strdup(key);
+
+			rc = k ? write_add(es, k, NULL) : -ENOMEM;
+		}
+		return rc;
+	}
+	if (!waiter_by_id(es, waiter.id) && es->waiter_id_count < WAITER_IDS_MAX) {
+		char *k = strdup(key);
+
+		if (k) {
+			es->waiter_ids[es->waiter_id_count].id = waiter.id;
+			es->waiter_ids[es->waiter_id_count++].etcd_key = k;
+		}
+	}
+	return w->fn(w->ctx, &waiter);
+}
+
+static int etcd_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn,
+				 void *ctx)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct waiter_walk w = {.es = es, .fn = fn, .ctx = ctx};
+	char *start = NULL, *end;
+	json_object *reply = NULL;
+	int rc;
+
+	if (!es->waiter_ids && !(es->waiter_ids = calloc(WAITER_IDS_MAX, sizeof(*es->waiter_ids))))
+		return -ENOMEM;
+	if (asprintf(&start, "%s/waiters/%s//", es->prefix, key) < 0)
+		return -ENOMEM;
+	end = prefix_end(start);
+	rc = end ? range(es, start, end, true, 0, &reply) : -ENOMEM;
+	if (rc == 0)
+		rc = each_kv(reply, walk_waiter, &w);
+	json_object_put(reply);
+	free(start);
+	free(end);
+	return rc;
+}
+
+static int etcd_store_waiters_delete_instance(struct store *base, const struct instance *in)
+{
+	struct etcd_store *es = etcd_of(base);
+	struct waiter_walk w = {.es = es, .only = in};
+	char *start = etcd_key(es, "waiters", ""), *end = start ? prefix_end(start) : NULL;
+	json_object *reply = NULL;
+	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+
+	assert(es->in_write);
+	if (rc == 0)
+		rc = each_kv(reply, walk_waiter, &w);
+	json_object_put(reply);
+	free(start);
+	free(end);
+	return rc;
+}
+
+/* --- bound holds --------------------------------------------------------- */
+
+static int etcd_store_holds_read(struct store *base, int64_t cache_id, struct store_holds *out)
+{
+	struct entry *e = entry_by_id(etcd_of(base), cache_id);
+
+	memset(out, 0, sizeof(*out));
+	if (!e || !e->lock.holds.count)
+		return 0;
+	out->items = calloc(e->lock.holds.count, sizeof(*out->items));
+	if (!out->items)
+		return -ENOMEM;
+	memcpy(out->items, e->lock.holds.items, e->lock.holds.count * sizeof(*out->items));
+	out->count = out->cap = e->lock.holds.count;
+	return 0;
+}
+
+static int etcd_store_holds_write(struct store *base, int64_t cache_id,
+				  const struct store_holds *holds)
+{
+	struct entry *e = writable(etcd_of(base), cache_id);
+	struct etcd_lock copy = {.holds = *holds};
+	struct etcd_lock kept;
+	size_t n = 0;
+	int rc;
+
+	if (!e)
+		return -ENOENT;
+	rc = copy_lock(&copy, &kept);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < kept.holds.count; i++)
+		if (kept.holds.items[i].id) /* 0: given up */
+			kept.holds.items[n++] = kept.holds.items[i];
+	kept.holds.count = n;
+	free(e->lock.holds.items);
+	e->lock.holds = kept.holds;
+	return 0;
+}
+
+static int etcd_store_hold_add(struct store *base, int64_t cache_id, struct store_holds *holds,
+			       const struct store_hold *h)
+{
+	struct store_holds none = {0}, *l = holds ? holds : &none;
+	int rc = store_holds_append(l, h);
+
+	if (rc == 0)
+		rc = etcd_store_holds_write(base, cache_id, l);
+	free(none.items);
+	return rc;
+}
+
+struct instance_walk {
+	size_t prefix_len;
+	store_hold_instance_fn fn;
+	void *ctx;
+};
+
+static int walk_instances(void *ctx, const char *key, json_object *kv)
+{
+	struct instance_walk *w = ctx;
+	json_object *value = kv_json(kv);
+	struct etcd_lock l;
+	int rc = lock_from_json(value, &l);
+
+	json_object_put(value);
+	if (rc < 0)
+		return 0;
+	for (size_t i = 0; rc == 0 && i < l.holds.count; i++)
+		rc = w->fn(w->ctx, key + w->prefix_len, &l.holds.items[i].instance);
+	lock_clear(&l);
+	return rc;
+}
+
+static int etcd_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx)
+{
+	struct etcd_store *es = etcd_of(base);
+	char *start = etcd_key(es, "locks", ""), *end = start ? prefix_end(start) : NULL;
+	struct instance_walk w = {.prefix_len = start ? strlen(start) : 0, .fn = fn, .ctx = ctx};
+	json_object *reply = NULL;
+	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+
+	if (rc == 0)
+		rc = each_kv(reply, walk_instances, &w);
+	json_object_put(reply);
+	free(start);
+	free(end);
+	return rc;
+}
+
+/* --- the session lease and the watch ------------------------------------- */
+
+/* Sleep until the store stops or seconds pass: true when stopping. */
+static bool rest(struct etcd_store *es, double seconds)
+{
+	struct timespec until;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)seconds;
+	until.tv_nsec += (long)((seconds - floor(seconds)) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&es->stop_lock);
+	while (!es->stop && pthread_cond_timedwait(&es->stop_cond, &es->stop_lock, &until) == 0)
+		;
+	stop = es->stop;
+	pthread_mutex_unlock(&es->stop_lock);
+	return stop;
+}
+
+static int grant_session(struct etcd_client *c, unsigned ttl, int64_t *lease)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	int rc;
+
+	json_object_object_add(req, "TTL", json_object_new_int64(ttl));
+	rc = call(c, "/v3/lease/grant", req, true, &reply);
+	*lease = rc == 0 ? etcd_int(reply, "ID") : 0;
+	json_object_put(reply);
+	return rc == 0 && !*lease ? -EIO : rc;
+}
+
+/*
+ * Renew the session every third of its TTL.  A lease etcd no longer knows
+ * (this machine was cut off for longer than the TTL) is replaced: what
+ * rode on it is gone already, and the watch tells the rest of lockfs.
+ */
+static void *keepalive_main(void *arg)
+{
+	struct etcd_store *es = arg;
+	struct etcd_client *c;
+
+	if (etcd_client_new(&es->opts.cluster, &c) < 0)
+		return NULL;
+	while (!rest(es, es->opts.session_ttl / 3.0)) {
+		json_object *req = json_object_new_object(), *reply = NULL;
+		int rc;
+
+		json_object_object_add(req, "ID", int_string(atomic_load(&es->lease)));
+		rc = call(c, "/v3/lease/keepalive", req, true, &reply);
+		if (rc == 0 && etcd_int(json_object_object_get(reply, "result"), "TTL") <= 0) {
+			int64_t lease;
+
+			if (grant_session(c, es->opts.session_ttl, &lease) == 0)
+				atomic_store(&es->lease, lease);
+		}
+		json_object_put(reply);
+	}
+	etcd_client_free(c);
+	return NULL;
+}
+
+static void wake(struct etcd_store *es)
+{
+	uint64_t one = 1;
+
+	if (write(es->event_fd, &one, sizeof(one)) < 0)
+		return; /* full: readable anyway */
+}
+
+static int on_watch_line(void *ctx, json_object *obj)
+{
+	struct etcd_store *es = ctx;
+	json_object *result = json_object_object_get(obj, "result"), *events;
+	int64_t revision = etcd_int(json_object_object_get(result, "header"), "revision");
+	bool foreign = false;
+
+	if (!result)
+		return 0;
+	if (json_object_get_boolean(json_object_object_get(result, "canceled")) ||
+	    etcd_int(result, "compact_revision"))
+		return -ESTALE; /* start again from now */
+	if (json_object_get_boolean(json_object_object_get(result, "created"))) {
+		atomic_store(&es->watching, true);
+		atomic_fetch_add(&es->epoch, 1); /* whatever happened before it */
+		wake(es);
+		return 0;
+	}
+	if (revision > es->start_revision)
+		es->start_revision = revision;
+	if (!json_object_object_get_ex(result, "events", &events))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *kv = json_object_object_get(json_object_array_get_idx(events, i), "kv");
+
+		if (!is_own(es, etcd_int(kv, "mod_revision")))
+			foreign = true;
+	}
+	if (foreign)
+		atomic_fetch_add(&es->epoch, 1);
+	wake(es);
+	return 0;
+}
+
+static void *watch_main(void *arg)
+{
+	struct etcd_store *es = arg;
+	struct etcd_client *c;
+	char *start = NULL, *end = NULL;
+
+	if (etcd_client_new(&es->opts.cluster, &c) < 0)
+		return NULL;
+	if (asprintf(&start, "%s/", es->prefix) < 0 || !(end = prefix_end(start)))
+		goto out;
+	while (!es->stop) {
+		json_object *req = json_object_new_object(), *create = json_object_new_object();
+		const char *body;
+
+		json_object_object_add(create, "key", b64_string(start, strlen(start)));
+		json_object_object_add(create, "range_end", b64_string(end, strlen(end)));
+		if (es->start_revision)
+			json_object_object_add(create, "start_revision",
+					       int_string(es->start_revision + 1));
+		json_object_object_add(req, "create_request", create);
+		body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+		if (etcd_stream(c, "/v3/watch", body, on_watch_line, es, &es->stop) == -ESTALE)
+			es->start_revision = 0;
+		json_object_put(req);
+		atomic_store(&es->watching, false);
+		wake(es); /* look at everything again */
+		if (rest(es, 0.2))
+			break;
+	}
+out:
+	free(start);
+	free(end);
+	etcd_client_free(c);
+	return NULL;
+}
+
+/* --- opening and closing ------------------------------------------------- */
+
+static void etcd_store_close(struct store *base)
+{
+	struct etcd_store *es = etcd_of(base);
+
+	if (!es)
+		return;
+	pthread_mutex_lock(&es->stop_lock);
+	es->stop = true;
+	pthread_cond_broadcast(&es->stop_cond);
+	pthread_mutex_unlock(&es->stop_lock);
+	if (es->keepalive_started)
+		pthread_join(es->keepalive_thread, NULL);
+	if (es->watch_started)
+		pthread_join(es->watch_thread, NULL);
+	if (es->client && atomic_load(&es->lease)) {
+		/* What rode on the session goes now, not after its TTL. */
+		json_object *req = json_object_new_object(), *reply = NULL;
+
+		json_object_object_add(req, "ID", int_string(atomic_load(&es->lease)));
+		call(es->client, "/v3/lease/revoke", req, true, &reply);
+		json_object_put(reply);
+	}
+	transaction_clear(es);
+	for (size_t i = 0; i < es->waiter_id_count; i++)
+		free(es->waiter_ids[i].etcd_key);
+	free(es->waiter_ids);
+	free(es->entries);
+	free(es->writes);
+	free(es->generation_out);
+	etcd_client_free(es->client);
+	if (es->event_fd >= 0)
+		close(es->event_fd);
+	pthread_mutex_destroy(&es->own_lock);
+	pthread_mutex_destroy(&es->stop_lock);
+	pthread_cond_destroy(&es->stop_cond);
+	free(es->prefix);
+	free(es);
+}
+
+static bool etcd_store_may_evict(const struct store *base)
+{
+	return false;
+}
+
+static const struct store_ops etcd_store_ops = {
+	.name = "etcd",
+	.close = etcd_store_close,
+	.may_evict = etcd_store_may_evict,
+	.begin = etcd_store_begin,
+	.commit = etcd_store_commit,
+	.rollback = etcd_store_rollback,
+	.read_begin = etcd_store_read_begin,
+	.read_end = etcd_store_read_end,
+	.epoch = etcd_store_epoch,
+	.epoch_seen = etcd_store_epoch_seen,
+	.data_version = etcd_store_data_version,
+	.change_fd = etcd_store_change_fd,
+	.changes_drained = etcd_store_changes_drained,
+	.get_row = etcd_store_get_row,
+	.put_lock = etcd_store_put_lock,
+	.set_count = etcd_store_set_count,
+	.set_expiry = etcd_store_set_expiry,
+	.set_tags = etcd_store_set_tags,
+	.set_note = etcd_store_set_note,
+	.delete_row = etcd_store_delete_row,
+	.next_generation = etcd_store_next_generation,
+	.for_each_row = etcd_store_for_each_row,
+	.count_holders = etcd_store_count_holders,
+	.dir_get = etcd_store_dir_get,
+	.dir_put = etcd_store_dir_put,
+	.dir_delete = etcd_store_dir_delete,
+	.dir_for_each_below = etcd_store_dir_for_each_below,
+	.dir_kept = etcd_store_dir_kept,
+	.waiter_add = etcd_store_waiter_add,
+	.waiter_delete = etcd_store_waiter_delete,
+	.waiter_park = etcd_store_waiter_park,
+	.waiters_delete_instance = etcd_store_waiters_delete_instance,
+	.waiters_of = etcd_store_waiters_of,
+	.holds_read = etcd_store_holds_read,
+	.hold_add = etcd_store_hold_add,
+	.holds_write = etcd_store_holds_write,
+	.hold_instances = etcd_store_hold_instances,
+};
+
+/* Is it etcd's gateway?  A range of the prefix answers with a header and a revision. */
+static int check_cluster(struct etcd_store *es, char *why, size_t cap)
+{
+	json_object *reply = NULL;
+	int rc = range(es, es->prefix, NULL, false, 1, &reply);
+
+	if (rc == -EIO)
+		rc = -ETIMEDOUT; /* range says EIO for "did not answer" */
+	if (rc == 0) {
+		es->start_revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+		if (!es->start_revision) {
+			snprintf(why, cap, "the answer is not etcd's (no revision)");
+			rc = -EINVAL;
+		}
+	} else if (rc == -EINVAL) {
+		snprintf(why, cap, "the request was refused: not etcd v3's JSON gateway?");
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+int store_open_etcd(const struct etcd_options *options, struct store **out, char *why,
+		    size_t cap)
+{
+	struct etcd_store *es = calloc(1, sizeof(*es));
+	const struct instance *self = instance_self();
+	int64_t lease = 0;
+	int rc;
+
+	*out = NULL;
+	if (why && cap)
+		why[0] = '\0';
+	if (!es)
+		return -ENOMEM;
+	es->base.ops = &etcd_store_ops;
+	es->opts = *options;
+	es->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&es->own_lock, NULL);
+	pthread_mutex_init(&es->stop_lock, NULL);
+	pthread_cond_init(&es->stop_cond, NULL);
+	snprintf(es->self, sizeof(es->self), "%s %d %" PRIu64, self->host, (int)self->pid,
+		 self->start_time);
+	es->prefix = strdup(options->prefix);
+	rc = es->event_fd < 0 ? -errno : !es->prefix ? -ENOMEM : 0;
+	if (rc == 0)
+		rc = etcd_client_new(&es->opts.cluster, &es->client);
+	if (rc == 0)
+		rc = check_cluster(es, why, cap);
+	if (rc == 0)
+		rc = grant_session(es->client, options->session_ttl, &lease);
+	if (rc < 0)
+		goto fail;
+	atomic_store(&es->lease, lease);
+	rc = -pthread_create(&es->keepalive_thread, NULL, keepalive_main, es);
+	es->keepalive_started = rc == 0;
+	if (rc == 0)
+		rc = -pthread_create(&es->watch_thread, NULL, watch_main, es);
+	es->watch_started = rc == 0;
+	if (rc < 0)
+		goto fail;
+	*out = &es->base;
+	return 0;
+fail:
+	etcd_store_close(&es->base);
+	return rc;
+}
