@@ -848,6 +848,8 @@ static int etcd_store_get_row(struct store *base, const char *key, struct store_
 	struct entry scratch = {0}, *e = es->in_write ? entry_by_key(es, key) : NULL;
 	int rc = 0;
 
+	if (text)
+		memset(text, 0, sizeof(*text));
 	if (strlen(key) > KEY_MAX_BYTES)
 		return -ENAMETOOLONG;
 	if (!e) {

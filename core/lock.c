@@ -306,6 +306,8 @@ int lock_acquire(struct store *st, const char *key, const struct caller *who,
 	rc = lock_end_write(st, rc);
 	if (rc < 0 && info)
 		lock_info_clear(info);
+	else if (info && grant->fresh)
+		info->holder.generation = grant->generation; /* etcd's: known at commit */
 	return rc;
 }
 

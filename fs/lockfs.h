@@ -23,6 +23,7 @@
 #include "caller.h"
 #include "clock.h"
 #include "dir.h"
+#include "etcd_store.h"
 #include "handles.h"
 #include "lock.h"
 #include "memo.h"
@@ -36,7 +37,9 @@
 #include "waitq.h"
 
 struct options {
-	char *cache_dir;
+	char *cache_dir;    /* NULL when the locks are in etcd */
+	struct etcd_options etcd; /* etcd.prefix non-NULL: in etcd (SPEC §6) */
+	char *source;       /* what is served, for the log: the cache or the cluster */
 	char *mountpoint;
 	struct policy defaults; /* --timeout, --ttl, --tag */
 	bool foreground;

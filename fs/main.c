@@ -21,6 +21,7 @@
  * unmounted and lockfs exits 0.
  */
 #include "lockfs.h"
+#include "etcd_cli.h"
 #include "name.h"
 
 #include <errno.h>
@@ -52,6 +53,7 @@ struct cli {
 	char *ttl;
 	char *open; /* --open: what an open for writing does at the root */
 	char *stats; /* --stats: on or off */
+	struct etcd_cli etcd; /* --etcd, --etcd-prefix, --etcd-timeout, --session-ttl */
 	char *tags;    /* joined with ',' */
 	char *bad_tag; /* the first --tag or -o tag option refused on its own, as typed */
 	char *positional[2];
@@ -70,6 +72,14 @@ static const struct fuse_opt cli_spec[] = {
 	{"open=%s", offsetof(struct cli, open), 0},
 	{"--stats=%s", offsetof(struct cli, stats), 0},
 	{"stats=%s", offsetof(struct cli, stats), 0},
+	{"--etcd=%s", offsetof(struct cli, etcd.urls), 0},
+	{"etcd=%s", offsetof(struct cli, etcd.urls), 0},
+	{"--etcd-prefix=%s", offsetof(struct cli, etcd.prefix), 0},
+	{"etcd-prefix=%s", offsetof(struct cli, etcd.prefix), 0},
+	{"--etcd-timeout=%s", offsetof(struct cli, etcd.timeout), 0},
+	{"etcd-timeout=%s", offsetof(struct cli, etcd.timeout), 0},
+	{"--session-ttl=%s", offsetof(struct cli, etcd.session_ttl), 0},
+	{"session-ttl=%s", offsetof(struct cli, etcd.session_ttl), 0},
 	FUSE_OPT_KEY("--tag=", KEY_TAG),
 	FUSE_OPT_KEY("tag=", KEY_TAG),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
@@ -85,9 +95,11 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: lockfs [OPTIONS] CACHE_DIR MOUNTPOINT\n"
+		"       lockfs [OPTIONS] --etcd=URL[,URL...] MOUNTPOINT\n"
 		"\n"
-		"Show the locks of a typed_diskcache cache as files: creating a file acquires\n"
-		"the lock of that name, unlinking it releases it.\n"
+		"Show the locks of a typed_diskcache cache, or of an etcd v3 cluster, as\n"
+		"files: creating a file acquires the lock of that name, unlinking it\n"
+		"releases it.\n"
 		"\n"
 		"  --timeout=S, -o timeout=S  how long an acquisition waits, in seconds;\n"
 		"                             0 = do not wait, inf = forever (default 10)\n"
@@ -100,6 +112,12 @@ static void usage(FILE *out)
 		"  --tag=T, -o tag=T          a tag for new locks (repeatable)\n"
 		"  --stats=on|off, -o stats=  keep statistics, shown in the root's\n"
 		"                             user.lockfs.stats (default on)\n"
+		"  --etcd=URL[,URL...]        keep the locks in this etcd cluster (its\n"
+		"                             members' client URLs; -o etcd=URL+URL)\n"
+		"  --etcd-prefix=P            the cluster's keys for lockfs (default /lockfs)\n"
+		"  --etcd-timeout=S           how long one request to etcd may take (default 1)\n"
+		"  --session-ttl=S            how long after this daemon is gone its bound\n"
+		"                             locks are released (default 10)\n"
 		"  -f                         stay in the foreground, log to stderr\n"
 		"  -d                         debug log (implies -f)\n"
 		"  -o allow_other, ...        FUSE mount options\n"
@@ -633,10 +651,15 @@ static int serve(struct lockfs *fs, bool *served)
 	if (fuse_daemonize(fs->opts.foreground) < 0)
 		goto out_unmount;
 	lockfs_log_to_syslog(!fs->opts.foreground);
-	rc = store_open(fs->opts.cache_dir, &fs->store, &why);
+	if (fs->opts.etcd.prefix)
+		rc = store_open_etcd(&fs->opts.etcd, &fs->store, NULL, 0);
+	else
+		rc = store_open(fs->opts.cache_dir, &fs->store, &why);
 	if (rc < 0) {
-		lockfs_log(LOG_ERR, "%s/cache.db: %s", fs->opts.cache_dir,
-			   rc == -EINVAL ? store_refusal_text(why) : strerror(-rc));
+		lockfs_log(LOG_ERR, "%s%s: %s", fs->opts.source,
+			   fs->opts.etcd.prefix ? "" : "/cache.db",
+			   rc == -EINVAL && !fs->opts.etcd.prefix ? store_refusal_text(why)
+								  : strerror(-rc));
 		goto out_unmount;
 	}
 	rc = start_threads(fs);
@@ -644,7 +667,7 @@ static int serve(struct lockfs *fs, bool *served)
 		lockfs_log(LOG_ERR, "cannot start: %s", strerror(-rc));
 		goto out_threads;
 	}
-	lockfs_log(LOG_INFO, "serving %s on %s", fs->opts.cache_dir, fs->opts.mountpoint);
+	lockfs_log(LOG_INFO, "serving %s on %s", fs->opts.source, fs->opts.mountpoint);
 	*served = true;
 	rc = fuse_session_loop(fs->session);
 	answer_all(fs);
@@ -669,7 +692,9 @@ out_session:
  */
 static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 {
-	static const char *const spaced[] = {"--timeout", "--ttl", "--tag", "--open", "--stats"};
+	static const char *const spaced[] = {"--timeout",      "--ttl",        "--tag",
+					     "--open",         "--stats",      "--etcd",
+					     "--etcd-prefix",  "--etcd-timeout", "--session-ttl"};
 	bool options_ended = false;
 
 	for (int i = 0; i < argc; i++) {
@@ -704,6 +729,40 @@ static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 	return 0;
 }
 
+/* prepare() for the etcd backend: one MOUNTPOINT, and a cluster that answers. */
+static int prepare_etcd(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
+{
+	const char *mountpoint = cli->positional[cli->positional_count - 1];
+	enum mountpoint_state state;
+
+	if (cli->positional_count != 1) {
+		if (cli->positional_count == 0)
+			fprintf(stderr, "lockfs: need a MOUNTPOINT (see lockfs --help)\n");
+		else
+			fprintf(stderr,
+				"lockfs: unexpected argument '%s': with --etcd, give only "
+				"MOUNTPOINT\n",
+				cli->positional[0]);
+		return EXIT_USAGE;
+	}
+	fs->opts.source = etcd_cli_source(&cli->etcd, &fs->opts.etcd);
+	state = check_mountpoint(mountpoint, &fs->opts.mountpoint);
+	if (!fs->opts.source || state == MOUNTPOINT_REFUSED || add_mount_names(args, fs->opts.source) < 0)
+		return EXIT_BAD;
+	fs->session = fuse_session_new(args, lockfs_operations(),
+				       sizeof(struct fuse_lowlevel_ops), fs);
+	if (!fs->session)
+		return EXIT_USAGE; /* libfuse said which option it did not know */
+	if (state == MOUNTPOINT_KILLED_LOCKFS &&
+	    take_over_mountpoint(mountpoint, &fs->opts.mountpoint) < 0)
+		return EXIT_BAD;
+	if (etcd_cli_check(&cli->etcd, &fs->opts.etcd) < 0)
+		return EXIT_BAD;
+	fs->opts.foreground = cli->foreground;
+	stats_init(&fs->stats, clock_wall());
+	return 0;
+}
+
 /*
  * Parse and check everything, and create the cache if missing (noted in
  * *birth): 0 to go on, PREPARED_DONE, or an exit status (it printed why).
@@ -730,8 +789,11 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 		return PREPARED_DONE;
 	}
 	/* Values first: "--stats CACHE MNT" took CACHE as the value, and should say so. */
-	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0)
+	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0 ||
+	    etcd_cli_read(&cli->etcd, &fs->opts.etcd) < 0)
 		return EXIT_BAD;
+	if (fs->opts.etcd.prefix)
+		return prepare_etcd(cli, args, fs);
 	if (cli->positional_count != 2) {
 		if (cli->positional_count == 1)
 			fprintf(stderr, "lockfs: need a MOUNTPOINT after CACHE_DIR '%s'\n",
@@ -769,6 +831,9 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 		goto out;
 	}
 	if (check_cache(cache, cache_real, &fs->opts.cache_dir) < 0)
+		goto out;
+	fs->opts.source = strdup(fs->opts.cache_dir);
+	if (!fs->opts.source)
 		goto out;
 	fs->opts.foreground = cli->foreground;
 	stats_init(&fs->stats, clock_wall());
@@ -821,7 +886,9 @@ int main(int argc, char *argv[])
 	policy_clear(&fs.opts.defaults);
 	free(birth.dir);
 	free(fs.opts.cache_dir);
+	free(fs.opts.source);
 	free(fs.opts.mountpoint);
+	etcd_cli_clear(&cli.etcd, &fs.opts.etcd);
 	free(cli.positional[0]);
 	free(cli.positional[1]);
 	free(cli.timeout);

@@ -1,0 +1,134 @@
+/*
+ * etcd_cli.c — reading and checking the etcd backend's options.
+ *
+ * In an -o list commas separate options, so there the member URLs may
+ * also be separated with '+': -o etcd=http://a:2379+http://b:2379.
+ */
+#include "etcd_cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_PREFIX "/lockfs"
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_SESSION_TTL 10
+
+static int read_prefix(const char *typed, struct etcd_options *opts)
+{
+	size_t len;
+	char *prefix;
+
+	if (!typed)
+		typed = DEFAULT_PREFIX;
+	len = strlen(typed);
+	while (len > 1 && typed[len - 1] == '/')
+		len--;
+	if (typed[0] != '/' || len < 2 || strstr(typed, "//") || len > 512) {
+		fprintf(stderr, "lockfs: bad etcd prefix '%s': a key path such as /lockfs\n", typed);
+		return -1;
+	}
+	prefix = strndup(typed, len);
+	if (!prefix)
+		return -1;
+	opts->prefix = prefix;
+	return 0;
+}
+
+int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
+{
+	char bad[512], *urls = NULL, *end;
+	double seconds;
+	long ttl;
+	int rc;
+
+	memset(opts, 0, sizeof(*opts));
+	if (!cli->urls) {
+		const char *given = cli->prefix ? "--etcd-prefix" : cli->timeout ? "--etcd-timeout"
+							   : "--session-ttl";
+
+		if (!cli->prefix && !cli->timeout && !cli->session_ttl)
+			return 0;
+		fprintf(stderr, "lockfs: %s is for the etcd backend: give --etcd=URL too\n", given);
+		return -1;
+	}
+	urls = strdup(cli->urls);
+	if (!urls)
+		return -1;
+	for (char *p = urls; *p; p++)
+		if (*p == '+')
+			*p = ',';
+	rc = etcd_config_parse(urls, &opts->cluster, bad, sizeof(bad));
+	free(urls);
+	if (rc < 0) {
+		fprintf(stderr, "lockfs: bad etcd URL '%s': http://HOST:PORT[,http://HOST:PORT...]\n",
+			bad);
+		return -1;
+	}
+	opts->cluster.timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (cli->timeout) {
+		seconds = strtod(cli->timeout, &end);
+		if (end == cli->timeout || *end || !(seconds >= 0.01 && seconds <= 3600)) {
+			fprintf(stderr, "lockfs: bad etcd timeout '%s': seconds from 0.01 to 3600\n",
+				cli->timeout);
+			goto fail;
+		}
+		opts->cluster.timeout_ms = (unsigned)ceil(seconds * 1000);
+	}
+	opts->session_ttl = DEFAULT_SESSION_TTL;
+	if (cli->session_ttl) {
+		ttl = strtol(cli->session_ttl, &end, 10);
+		if (end == cli->session_ttl || *end || ttl < 2 || ttl > 86400) {
+			fprintf(stderr, "lockfs: bad session ttl '%s': whole seconds from 2 to 86400\n",
+				cli->session_ttl);
+			goto fail;
+		}
+		opts->session_ttl = (unsigned)ttl;
+	}
+	if (read_prefix(cli->prefix, opts) < 0)
+		goto fail;
+	return 0;
+fail:
+	etcd_config_clear(&opts->cluster);
+	return -1;
+}
+
+int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
+{
+	struct store *st;
+	char why[256];
+	int rc = store_open_etcd(opts, &st, why, sizeof(why));
+
+	if (rc == 0) {
+		store_close(st);
+		return 0;
+	}
+	if (rc == -ETIMEDOUT || rc == -EIO)
+		fprintf(stderr, "lockfs: etcd at '%s': no member answered within %g s\n", cli->urls,
+			opts->cluster.timeout_ms / 1000.0);
+	else if (rc == -EINVAL)
+		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, why);
+	else
+		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, strerror(-rc));
+	return -1;
+}
+
+char *etcd_cli_source(const struct etcd_cli *cli, const struct etcd_options *opts)
+{
+	char *source;
+
+	return asprintf(&source, "etcd:%s:%s", cli->urls, opts->prefix) < 0 ? NULL : source;
+}
+
+void etcd_cli_clear(struct etcd_cli *cli, struct etcd_options *opts)
+{
+	free(cli->urls);
+	free(cli->prefix);
+	free(cli->timeout);
+	free(cli->session_ttl);
+	etcd_config_clear(&opts->cluster);
+	free((char *)opts->prefix);
+	opts->prefix = NULL;
+}
