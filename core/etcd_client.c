@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUND_PAUSE_USEC 20000 /* after every member failed once */
 
 struct buffer {
 	char *data;
@@ -160,38 +164,55 @@ static int reply_errno(long status, json_object *reply)
 	return -EIO;
 }
 
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * One request, tried on each member in turn until one answers or the
+ * timeout has passed (a pause of ROUND_PAUSE after each round, as during an
+ * election no member serves).
+ */
 int etcd_call(struct etcd_client *c, const char *path, const char *body, bool repeatable,
 	      json_object **reply)
 {
 	const struct etcd_config *cfg = c->cfg;
-	bool maybe_done = false;
+	double deadline = monotonic() + cfg->timeout_ms / 1000.0;
 
 	*reply = NULL;
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
-	for (size_t tries = 0; tries < cfg->url_count; tries++) {
+	for (size_t tries = 0;; tries++) {
 		size_t m = (c->member + tries) % cfg->url_count;
+		long left_ms = (long)((deadline - monotonic()) * 1000), status = 0;
 		json_object *obj;
-		long status = 0;
 		CURLcode code;
 
+		if (left_ms <= 0)
+			break;
+		if (tries && tries % cfg->url_count == 0) {
+			usleep(ROUND_PAUSE_USEC);
+			continue;
+		}
+		curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, left_ms);
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
 		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
 		curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
 		c->reply.len = 0;
 		code = curl_easy_perform(c->curl);
 		if (code != CURLE_OK) {
-			if (!never_sent(code))
-				maybe_done = true;
 			if (!never_sent(code) && !repeatable)
-				break;
+				return -EINPROGRESS;
 			continue;
 		}
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		obj = c->reply.len ? json_tokener_parse(c->reply.data) : NULL;
 		if (status == 200 && obj) {
-			c->member = m;
+			c->member = m; /* stay with the member that answers */
 			*reply = obj;
 			return 0;
 		}
@@ -203,13 +224,11 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		}
 		json_object_put(obj);
 		/* 5xx: this member cannot serve now (no leader, timed out inside etcd). */
-		maybe_done = true;
 		if (!repeatable)
-			break;
+			return -EINPROGRESS;
 	}
-	/* Start with the next member next time. */
 	c->member = (c->member + 1) % cfg->url_count;
-	return maybe_done && !repeatable ? -EINPROGRESS : -ETIMEDOUT;
+	return -ETIMEDOUT;
 }
 
 struct stream {

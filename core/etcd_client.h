@@ -5,11 +5,12 @@
  * cluster's member URLs.  Every call is a POST of a JSON body to a
  * /v3/... path; keys and values travel base64-encoded and int64 fields
  * come back as strings (etcd_int reads both).  A member that cannot be
- * reached, or does not answer within the timeout, is left for the next
- * one, and the client stays with the member that answered.
+ * reached, or cannot serve (no leader), is left for the next one, round
+ * after round until the timeout has passed; the client stays with the
+ * member that answered.
  *
  * Returns: 0, or a negative errno:
- *   -ETIMEDOUT   no member answered within the timeout, each tried once
+ *   -ETIMEDOUT   no member answered within the timeout
  *   -EINPROGRESS the request may have been carried out: a member took it and
  *                then failed or timed out (only for calls that are not
  *                safe to repeat; the caller settles it by reading back)
@@ -30,7 +31,7 @@
 struct etcd_config {
 	char *urls[ETCD_MEMBERS_MAX]; /* "http://host:port", without a trailing '/' */
 	size_t url_count;
-	unsigned timeout_ms; /* one request to one member */
+	unsigned timeout_ms; /* one request, over every member tried */
 };
 
 /*
