@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# On etcd a lock's generation is its key's create_revision: it rises with
+# every acquisition, through either mount.  Compare-and-release refuses a
+# stale generation and changes nothing; a lock with a TTL has a lease of
+# its own, is renewed by touch -c through the other mount, and goes when
+# nobody renews it.
+. "$(dirname "$0")/lib.sh"
+mount_etcd || exit 1
+mount_etcd_second
+ok $? "a second daemon mounts the same cluster"
+
+generation() { xattr "$1" user.lock.generation; }
+create_revision() {
+	etcdctl --endpoints="$ETCD_URLS" get "$PREFIX/locks/$1" -w fields |
+		sed -n 's/^"CreateRevision" : //p'
+}
+lease_of() {
+	etcdctl --endpoints="$ETCD_URLS" get "$PREFIX/locks/$1" -w fields | sed -n 's/^"Lease" : //p'
+}
+
+touch "$MNT/g"
+g1=$(generation "$MNT2/g")
+is "$g1" "$(create_revision g)" "the generation is the key's create_revision"
+is "$(lease_of g)" 0 "a lock taken by touch without TTL has no lease"
+rm "$MNT2/g"
+touch "$MNT2/g"
+g2=$(generation "$MNT/g")
+[ "$g2" -gt "$g1" ]
+ok $? "a later acquisition through the other mount has a larger generation ($g1 < $g2)"
+is "$(etcd_get "$PREFIX/locks/g" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["owner"] != "", d["count"], d["comm"])')" \
+	"True 1 touch" "the lock's JSON says its owner, count and command"
+
+is "$("$FSOP" setxattr "$MNT/g" user.lock.release "$g1")" ESTALE \
+	"compare-and-release with a stale generation is ESTALE"
+is "$(generation "$MNT2/g")" "$g2" "and the lock is still held, unchanged"
+is "$("$FSOP" setxattr "$MNT/g" user.lock.release "$g2")" OK \
+	"compare-and-release with the current generation releases"
+[ ! -e "$MNT/g" ] && [ ! -e "$MNT2/g" ] && [ -z "$(etcd_get "$PREFIX/locks/g")" ]
+ok $? "the lock is gone from both mounts and from etcd"
+
+mkdir "$MNT/short"
+setfattr -n user.lock.ttl -v 3 "$MNT/short"
+is "$(xattr "$MNT2/short" user.lock.ttl)" 3 "a directory's TTL is seen through the other mount"
+touch "$MNT/short/t"
+[ "$(lease_of short/t)" != 0 ]
+ok $? "a lock with a TTL has a lease of its own"
+first=$(xattr "$MNT/short/t" user.lock.expire)
+sleep 1.2
+touch -c "$MNT2/short/t"
+second=$(xattr "$MNT/short/t" user.lock.expire)
+/usr/bin/python3 -c "import sys; sys.exit(0 if float('$second') > float('$first') + 1 else 1)"
+ok $? "touch -c through the other mount renews it ($first -> $second)"
+wait_until [ ! -e "$MNT2/short/t" ]
+ok $? "unrenewed, it expires"
+key_gone() { [ -z "$(etcd_get "$PREFIX/locks/$1")" ]; }
+wait_until key_gone short/t
+ok $? "and etcd drops its key"
+stop_second
+finish
