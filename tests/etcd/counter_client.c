@@ -8,7 +8,7 @@
  * reads its user.lock.generation, reads COUNTER, writes it plus one, and
  * unlinks LOCK.  LOG gets one line per round: "GENERATION START END" (wall
  * clock, nanoseconds, from just after the grant to just before the
- * release).  An acquisition that fails with EIO (no etcd member answered)
+ * release).  An acquisition or a read of the generation that fails with EIO (no etcd member answered)
  * is tried again; so is a release, until it is done (ENOENT after a lost
  * answer means it was).  Exit status: 0, or 1 after another error.
  */
@@ -71,7 +71,9 @@ int main(int argc, char *argv[])
 				return 1;
 			}
 		start = now_ns();
-		n = fgetxattr(fd, "user.lock.generation", gen, sizeof(gen) - 1);
+		while ((n = fgetxattr(fd, "user.lock.generation", gen, sizeof(gen) - 1)) < 0 &&
+		       errno == EIO)
+			; /* no member answered yet: the lock is still held, ask again */
 		gen[n > 0 ? n : 0] = '\0';
 		close(fd);
 		if (bump(argv[2]) < 0) {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The etcd backend's options: a bad URL, prefix, timeout or session TTL, a
+# cluster that does not answer, and etcd options without --etcd are each
+# refused with one line naming what was typed, before anything is mounted;
+# a member that is down at mount time does not stop the mount.
+. "$(dirname "$0")/lib.sh"
+
+refused() { # DESCRIPTION WANTED-GLOB ARGS...
+	local what=$1 want=$2 out status
+	shift 2
+	out=$("$LOCKFS" "$@" 2>&1)
+	status=$?
+	[ "$status" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ $out == $want ]] &&
+		! is_mounted
+	ok $? "$what is refused with one line ($out)"
+}
+refused "an URL that is not http" "*bad etcd URL 'ftp://x:1'*" --etcd=ftp://x:1 "$MNT"
+refused "an URL without a host" "*bad etcd URL 'http://:2379'*" --etcd=http://:2379 "$MNT"
+refused "a port that is not a number" "*bad etcd URL 'http://h:23x'*" --etcd="$(cluster_url 1),http://h:23x" "$MNT"
+refused "a prefix without a leading /" "*bad etcd prefix 'locks'*" --etcd="$ETCD_URLS" --etcd-prefix=locks "$MNT"
+refused "a zero timeout" "*bad etcd timeout '0'*" --etcd="$ETCD_URLS" --etcd-timeout=0 "$MNT"
+refused "a session TTL under 2 s" "*bad session ttl '1'*" --etcd="$ETCD_URLS" --session-ttl=1 "$MNT"
+refused "--etcd-prefix without --etcd" "*--etcd-prefix is for the etcd backend*" --etcd-prefix=/x "$T/cache" "$MNT"
+refused "a cache directory beside --etcd" "*unexpected argument '$T/cache'*" --etcd="$ETCD_URLS" "$T/cache" "$MNT"
+refused "a cluster that does not answer" "*etcd at 'http://127.0.0.1:9': no member answered within 0.3 s*" \
+	--etcd=http://127.0.0.1:9 --etcd-timeout=0.3 "$MNT"
+[ ! -e "$T/cache" ]
+ok $? "no cache directory was made"
+
+cluster_kill 1
+mount_etcd -o etcd-timeout=2 || exit 1
+ok 0 "a mount whose first member is down mounts"
+touch "$MNT/up" && [ -n "$(etcd_get "$PREFIX/locks/up")" ]
+ok $? "and its locks reach the cluster"
+rm "$MNT/up"
+unmount_lockfs
+assert_clean_exit
+
+"$LOCKFS" -f -o "etcd=$(cluster_url 2)+$(cluster_url 3),etcd-prefix=$PREFIX" "$MNT" 2>>"$T/daemon.log" &
+DAEMON_PID=$!
+wait_until is_mounted
+ok $? "-o etcd=URL+URL,etcd-prefix=P mounts (the fstab form)"
+touch "$MNT/fstab" && [ -n "$(etcd_get "$PREFIX/locks/fstab")" ]
+ok $? "and serves the same cluster"
+finish
