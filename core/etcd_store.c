@@ -42,7 +42,6 @@
 
 #define NEW_ROW_ID ((int64_t)1 << 62) /* ids of rows made in this transaction start here */
 #define OWN_REVISIONS 64              /* own commits remembered, to tell their events apart */
-#define WAITER_IDS_MAX 4096
 
 /* A lock as its JSON says. */
 struct etcd_lock {
@@ -80,9 +79,11 @@ struct other_write {
 	char *waiter_key;      /* ...and the lock it waits for */
 };
 
+/* A place in line this store knows the key of: its own, or one seen in a line. */
 struct waiter_id {
 	int64_t id;
 	char *etcd_key;
+	bool own; /* added by this store: a place of ours not listed here is an orphan */
 };
 
 struct etcd_store {
@@ -102,7 +103,7 @@ struct etcd_store {
 	size_t generation_count, generation_cap;
 	/* Places in line this store has seen, by id. */
 	struct waiter_id *waiter_ids;
-	size_t waiter_id_count;
+	size_t waiter_id_count, waiter_id_cap;
 	/* Session lease, renewed by the keepalive thread. */
 	_Atomic int64_t lease;
 	/* Epochs and the watch. */
@@ -510,6 +511,24 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 	return 0;
 }
 
+/* Keep key (owned; freed on failure) as the key of place id. */
+static int remember_waiter(struct etcd_store *es, int64_t id, char *key, bool own)
+{
+	if (es->waiter_id_count == es->waiter_id_cap) {
+		size_t cap = es->waiter_id_cap ? es->waiter_id_cap * 2 : 16;
+		struct waiter_id *grown = realloc(es->waiter_ids, cap * sizeof(*grown));
+
+		if (!grown) {
+			free(key);
+			return -ENOMEM;
+		}
+		es->waiter_ids = grown;
+		es->waiter_id_cap = cap;
+	}
+	es->waiter_ids[es->waiter_id_count++] = (struct waiter_id){.id = id, .etcd_key = key, .own = own};
+	return 0;
+}
+
 /* --- transactions -------------------------------------------------------- */
 
 static int etcd_store_begin(struct store *base)
@@ -649,50 +668,74 @@ static int delete_replaced(struct etcd_store *es, struct entry *e, const char *k
 	return unreachable(rc);
 }
 
+/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
+static int read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
+		    int64_t *mod_revision, json_object **value)
+{
+	json_object *reply = NULL, *kvs;
+	int rc = range(es, key, NULL, false, 0, &reply);
+
+	*value = NULL;
+	if (rc == 0 && json_object_object_get_ex(reply, "kvs", &kvs) &&
+	    json_object_array_length(kvs) > 0) {
+		json_object *kv = json_object_array_get_idx(kvs, 0);
+
+		*create_revision = etcd_int(kv, "create_revision");
+		*mod_revision = etcd_int(kv, "mod_revision");
+		*value = kv_json(kv);
+		rc = 1;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
 /*
- * After a commit whose answer was lost: did it happen?  Each lock it wrote
- * carries this write's stamp; a lock it deleted is gone or another now.
- * 1 applied, 0 not, or -errno when the cluster still does not answer.
+ * After a commit whose answer was lost: did it happen?  A lock it wrote
+ * carries this write's stamp, a place it added has a name no other write
+ * has; either tells, and its mod_revision is the commit's revision.  A
+ * lock it deleted is gone, or another lock now.  A commit that only gave
+ * up places or wrote directories is taken as not done: doing it again is
+ * harmless.  1 applied (*revision set when known), 0 not, or -errno.
  */
-static int settle(struct etcd_store *es, uint64_t nonce)
+static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 {
 	char stamp[INSTANCE_HOST_MAX + 96];
+	int64_t create = 0, mod = 0;
+	json_object *value = NULL;
+	int rc;
 
+	*revision = 0;
 	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
 	for (size_t i = 0; i < es->entry_count; i++) {
-		struct entry *e = &es->entries[i], now = {0};
+		struct entry *e = &es->entries[i];
 		char *k;
-		json_object *reply = NULL, *kvs, *value;
-		bool applied;
-		int rc;
 
 		if (!e->dirty)
 			continue;
 		k = etcd_key(es, "locks", e->key);
-		if (!k)
-			return -ENOMEM;
-		rc = range(es, k, NULL, false, 0, &reply);
+		rc = k ? read_key(es, k, &create, &mod, &value) : -ENOMEM;
 		free(k);
 		if (rc < 0)
 			return rc;
-		if (json_object_object_get_ex(reply, "kvs", &kvs) && json_object_array_length(kvs)) {
-			json_object *kv = json_object_array_get_idx(kvs, 0);
-
-			now.existed = true;
-			now.create_revision = etcd_int(kv, "create_revision");
-			now.mod_revision = etcd_int(kv, "mod_revision");
-			value = kv_json(kv);
-			applied = e->present && strcmp(etcd_text(value, "write"), stamp) == 0;
-			json_object_put(value);
+		if (e->present) {
+			rc = rc == 1 && strcmp(etcd_text(value, "write"), stamp) == 0;
+			*revision = rc ? mod : 0;
 		} else {
-			applied = !e->present;
+			rc = rc == 0 || create != e->create_revision;
 		}
-		if (!e->present && now.existed)
-			applied = now.create_revision != e->create_revision; /* gone, and taken again */
-		json_object_put(reply);
-		return applied ? 1 : 0;
+		json_object_put(value);
+		return rc;
 	}
-	return 0; /* only places and directories: taken as not done, and done again */
+	for (size_t i = 0; i < es->write_count; i++) {
+		if (!es->writes[i].revision_out)
+			continue;
+		rc = read_key(es, es->writes[i].etcd_key, &create, &mod, &value);
+		json_object_put(value);
+		if (rc == 1)
+			*revision = create;
+		return rc;
+	}
+	return 0;
 }
 
 static int etcd_store_commit(struct store *base)
@@ -763,12 +806,8 @@ static int etcd_store_commit(struct store *base)
 		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
 			rc = -EAGAIN; /* another machine came first: decide again */
 	} else if (rc == -EINPROGRESS) {
-		rc = settle(es, nonce);
-		if (rc == 1) {
-			rc = 0; /* the revision is not known: only a lock's own read can say */
-		} else if (rc == 0) {
-			rc = -EAGAIN;
-		}
+		rc = settle(es, nonce, &revision);
+		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
 	json_object_put(reply);
 	if (rc == 0 && revision) {
@@ -780,11 +819,8 @@ static int etcd_store_commit(struct store *base)
 
 			if (w->revision_out) {
 				*w->revision_out = revision;
-				if (es->waiter_id_count < WAITER_IDS_MAX) {
-					es->waiter_ids[es->waiter_id_count].id = revision;
-					es->waiter_ids[es->waiter_id_count++].etcd_key = w->etcd_key;
+				if (remember_waiter(es, revision, w->etcd_key, true) == 0)
 					w->etcd_key = NULL;
-				}
 			}
 		}
 	}
@@ -1245,14 +1281,6 @@ static int etcd_store_waiter_add(struct store *base, const char *key, const stru
 		return -ENOMEM;
 	}
 	free(who);
-	if (!es->waiter_ids) {
-		es->waiter_ids = calloc(WAITER_IDS_MAX, sizeof(*es->waiter_ids));
-		if (!es->waiter_ids) {
-			free(k);
-			free(value);
-			return -ENOMEM;
-		}
-	}
 	rc = write_add(es, k, value);
 	if (rc == 0) {
 		es->writes[es->write_count - 1].session_lease = true;
@@ -1341,13 +1369,21 @@ static int walk_waiter(void *ctx, const char *key, json_object *kv)
 		}
 		return rc;
 	}
-	if (!waiter_by_id(es, waiter.id) && es->waiter_id_count < WAITER_IDS_MAX) {
+	if (instance_equal(&waiter.instance, instance_self()) && !waiter_by_id(es, waiter.id)) {
+		/*
+		 * A place of ours that no request holds: its commit's answer was
+		 * lost and it was taken as not done.  Left, it would head the
+		 * line for as long as this daemon runs.
+		 */
+		char *k = es->in_write ? strdup(key) : NULL;
+
+		return k ? write_add(es, k, NULL) : 0;
+	}
+	if (!waiter_by_id(es, waiter.id)) {
 		char *k = strdup(key);
 
-		if (k) {
-			es->waiter_ids[es->waiter_id_count].id = waiter.id;
-			es->waiter_ids[es->waiter_id_count++].etcd_key = k;
-		}
+		if (!k || remember_waiter(es, waiter.id, k, false) < 0)
+			return -ENOMEM;
 	}
 	return w->fn(w->ctx, &waiter);
 }
@@ -1361,10 +1397,15 @@ static int etcd_store_waiters_of(struct store *base, const char *key, store_wait
 	json_object *reply = NULL;
 	int rc;
 
-	if (!es->waiter_ids && !(es->waiter_ids = calloc(WAITER_IDS_MAX, sizeof(*es->waiter_ids))))
-		return -ENOMEM;
 	if (asprintf(&start, "%s/waiters/%s//", es->prefix, key) < 0)
 		return -ENOMEM;
+	/* Others' places of this line are learnt again from what is there now. */
+	for (size_t i = 0; i < es->waiter_id_count;)
+		if (!es->waiter_ids[i].own &&
+		    strncmp(es->waiter_ids[i].etcd_key, start, strlen(start)) == 0)
+			forget_waiter(es, &es->waiter_ids[i]);
+		else
+			i++;
 	end = prefix_end(start);
 	rc = end ? range(es, start, end, true, 0, &reply) : -ENOMEM;
 	if (rc == 0)
