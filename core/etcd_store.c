@@ -76,6 +76,7 @@ struct other_write {
 	bool session_lease;
 	bool keep_lease;
 	int64_t *revision_out; /* a new place: its id, after the commit */
+	int64_t forget_id;     /* a place given up: forgotten after the commit */
 	char *waiter_key;      /* ...and the lock it waits for */
 };
 
@@ -529,6 +530,20 @@ static int remember_waiter(struct etcd_store *es, int64_t id, char *key, bool ow
 	return 0;
 }
 
+static struct waiter_id *waiter_by_id(struct etcd_store *es, int64_t id)
+{
+	for (size_t i = 0; i < es->waiter_id_count; i++)
+		if (es->waiter_ids[i].id == id)
+			return &es->waiter_ids[i];
+	return NULL;
+}
+
+static void forget_waiter(struct etcd_store *es, struct waiter_id *w)
+{
+	free(w->etcd_key);
+	*w = es->waiter_ids[--es->waiter_id_count];
+}
+
 /* --- transactions -------------------------------------------------------- */
 
 static int etcd_store_begin(struct store *base)
@@ -702,11 +717,11 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 	char stamp[INSTANCE_HOST_MAX + 96];
 	int64_t create = 0, mod = 0;
 	json_object *value = NULL;
-	int rc;
+	int applied = -1, rc;
 
 	*revision = 0;
 	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
-	for (size_t i = 0; i < es->entry_count; i++) {
+	for (size_t i = 0; applied < 0 && i < es->entry_count; i++) {
 		struct entry *e = &es->entries[i];
 		char *k;
 
@@ -718,24 +733,24 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 		if (rc < 0)
 			return rc;
 		if (e->present) {
-			rc = rc == 1 && strcmp(etcd_text(value, "write"), stamp) == 0;
-			*revision = rc ? mod : 0;
+			applied = rc == 1 && strcmp(etcd_text(value, "write"), stamp) == 0;
+			*revision = applied ? mod : 0;
 		} else {
-			rc = rc == 0 || create != e->create_revision;
+			applied = rc == 0 || create != e->create_revision;
 		}
 		json_object_put(value);
-		return rc;
 	}
-	for (size_t i = 0; i < es->write_count; i++) {
+	for (size_t i = 0; applied != 0 && !*revision && i < es->write_count; i++) {
 		if (!es->writes[i].revision_out)
 			continue;
 		rc = read_key(es, es->writes[i].etcd_key, &create, &mod, &value);
 		json_object_put(value);
-		if (rc == 1)
-			*revision = create;
-		return rc;
+		if (rc < 0)
+			return rc;
+		applied = rc;
+		*revision = rc == 1 ? create : 0;
 	}
-	return 0;
+	return applied > 0 ? 1 : 0;
 }
 
 static int etcd_store_commit(struct store *base)
@@ -810,13 +825,16 @@ static int etcd_store_commit(struct store *base)
 		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
 	json_object_put(reply);
-	if (rc == 0 && revision) {
-		remember_own(es, revision);
+	if (rc == 0) {
+		if (revision)
+			remember_own(es, revision);
 		for (size_t i = 0; i < es->generation_count; i++)
 			*es->generation_out[i] = revision;
 		for (size_t i = 0; i < es->write_count; i++) {
 			struct other_write *w = &es->writes[i];
 
+			if (w->forget_id && waiter_by_id(es, w->forget_id))
+				forget_waiter(es, waiter_by_id(es, w->forget_id));
 			if (w->revision_out) {
 				*w->revision_out = revision;
 				if (remember_waiter(es, revision, w->etcd_key, true) == 0)
@@ -1290,32 +1308,21 @@ static int etcd_store_waiter_add(struct store *base, const char *key, const stru
 	return rc;
 }
 
-static struct waiter_id *waiter_by_id(struct etcd_store *es, int64_t id)
-{
-	for (size_t i = 0; i < es->waiter_id_count; i++)
-		if (es->waiter_ids[i].id == id)
-			return &es->waiter_ids[i];
-	return NULL;
-}
-
-static void forget_waiter(struct etcd_store *es, struct waiter_id *w)
-{
-	free(w->etcd_key);
-	*w = es->waiter_ids[--es->waiter_id_count];
-}
-
 static int etcd_store_waiter_delete(struct store *base, int64_t id)
 {
 	struct etcd_store *es = etcd_of(base);
 	struct waiter_id *w = waiter_by_id(es, id);
 	char *k;
+	int rc;
 
 	assert(es->in_write);
 	if (!w)
 		return 0; /* never seen here: gone with its daemon's lease */
 	k = strdup(w->etcd_key);
-	forget_waiter(es, w);
-	return k ? write_add(es, k, NULL) : -ENOMEM;
+	rc = k ? write_add(es, k, NULL) : -ENOMEM;
+	if (rc == 0)
+		es->writes[es->write_count - 1].forget_id = id; /* once it is gone */
+	return rc;
 }
 
 static int etcd_store_waiter_park(struct store *base, int64_t id, bool parked)

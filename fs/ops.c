@@ -401,7 +401,8 @@ void lockfs_offer_to_head(struct lockfs *fs, const char *key)
 		}
 		if (rc == -EBUSY)
 			return;
-		if (rc == -EAGAIN) {
+		if (rc == -EAGAIN || rc == -EIO) {
+			/* Busy, or no etcd member answered: the head keeps waiting. */
 			fs->outside_change = true; /* the watch thread offers it again */
 			return;
 		}
