@@ -113,6 +113,10 @@ struct etcd_store {
 	uint64_t epoch_seen;
 	int64_t own[OWN_REVISIONS];
 	unsigned own_next;
+	unsigned in_flight;                /* transactions sent and not yet answered */
+	int64_t deferred[OWN_REVISIONS];   /* events seen meanwhile: ours or not? */
+	unsigned deferred_count;
+	bool deferred_overflow;
 	pthread_mutex_t own_lock;
 	int event_fd;
 	int64_t start_revision;
@@ -561,22 +565,73 @@ static void etcd_store_rollback(struct store *base)
 	transaction_clear(etcd_of(base));
 }
 
-static void remember_own(struct etcd_store *es, int64_t revision)
+/* Under own_lock. */
+static bool is_own(const struct etcd_store *es, int64_t revision)
 {
-	pthread_mutex_lock(&es->own_lock);
-	es->own[es->own_next++ % OWN_REVISIONS] = revision;
-	pthread_mutex_unlock(&es->own_lock);
+	for (unsigned i = 0; i < OWN_REVISIONS; i++)
+		if (es->own[i] == revision)
+			return true;
+	return false;
 }
 
-static bool is_own(struct etcd_store *es, int64_t revision)
+static void wake(struct etcd_store *es)
 {
-	bool own = false;
+	uint64_t one = 1;
+
+	if (write(es->event_fd, &one, sizeof(one)) < 0)
+		return; /* full: readable anyway */
+}
+
+/*
+ * A transaction, with its revision remembered as this store's own: the
+ * watch may tell of it before its answer arrives, so events seen while
+ * one is in flight are judged once it has been answered.
+ */
+static int txn_call(struct etcd_store *es, json_object *req, json_object **reply)
+{
+	bool foreign = false;
+	int rc;
 
 	pthread_mutex_lock(&es->own_lock);
-	for (unsigned i = 0; i < OWN_REVISIONS && !own; i++)
-		own = es->own[i] == revision;
+	es->in_flight++;
 	pthread_mutex_unlock(&es->own_lock);
-	return own;
+	rc = call(es->client, "/v3/kv/txn", req, false, reply);
+	pthread_mutex_lock(&es->own_lock);
+	es->in_flight--;
+	if (rc == 0)
+		es->own[es->own_next++ % OWN_REVISIONS] =
+			etcd_int(json_object_object_get(*reply, "header"), "revision");
+	if (es->in_flight == 0) {
+		foreign = es->deferred_overflow;
+		for (unsigned i = 0; i < es->deferred_count; i++)
+			foreign = foreign || !is_own(es, es->deferred[i]);
+		es->deferred_count = 0;
+		es->deferred_overflow = false;
+	}
+	pthread_mutex_unlock(&es->own_lock);
+	if (foreign) {
+		atomic_fetch_add(&es->epoch, 1);
+		wake(es);
+	}
+	return rc;
+}
+
+/* The watch saw a change made at revision: true when it is another's (so far as known now). */
+static bool foreign_change(struct etcd_store *es, int64_t revision)
+{
+	bool foreign = false;
+
+	pthread_mutex_lock(&es->own_lock);
+	if (is_own(es, revision))
+		;
+	else if (es->in_flight == 0)
+		foreign = true;
+	else if (es->deferred_count < OWN_REVISIONS)
+		es->deferred[es->deferred_count++] = revision;
+	else
+		es->deferred_overflow = true;
+	pthread_mutex_unlock(&es->own_lock);
+	return foreign;
 }
 
 static void add_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision)
@@ -668,11 +723,9 @@ static int delete_replaced(struct etcd_store *es, struct entry *e, const char *k
 	add_delete(ops, key);
 	json_object_object_add(req, "compare", compares);
 	json_object_object_add(req, "success", ops);
-	rc = call(es->client, "/v3/kv/txn", req, false, &reply);
+	rc = txn_call(es, req, &reply);
 	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
 		rc = -EAGAIN;
-	if (rc == 0)
-		remember_own(es, etcd_int(json_object_object_get(reply, "header"), "revision"));
 	json_object_put(reply);
 	if (rc == -EINPROGRESS)
 		rc = -EAGAIN; /* it went or it did not: the rules look again */
@@ -815,7 +868,7 @@ static int etcd_store_commit(struct store *base)
 		transaction_clear(es);
 		return rc;
 	}
-	rc = call(es->client, "/v3/kv/txn", req, false, &reply);
+	rc = txn_call(es, req, &reply);
 	if (rc == 0) {
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
 		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
@@ -826,8 +879,6 @@ static int etcd_store_commit(struct store *base)
 	}
 	json_object_put(reply);
 	if (rc == 0) {
-		if (revision)
-			remember_own(es, revision);
 		for (size_t i = 0; i < es->generation_count; i++)
 			*es->generation_out[i] = revision;
 		for (size_t i = 0; i < es->write_count; i++) {
@@ -1595,14 +1646,6 @@ static void *keepalive_main(void *arg)
 	return NULL;
 }
 
-static void wake(struct etcd_store *es)
-{
-	uint64_t one = 1;
-
-	if (write(es->event_fd, &one, sizeof(one)) < 0)
-		return; /* full: readable anyway */
-}
-
 static int on_watch_line(void *ctx, json_object *obj)
 {
 	struct etcd_store *es = ctx;
@@ -1628,7 +1671,7 @@ static int on_watch_line(void *ctx, json_object *obj)
 	for (size_t i = 0; i < json_object_array_length(events); i++) {
 		json_object *kv = json_object_object_get(json_object_array_get_idx(events, i), "kv");
 
-		if (!is_own(es, etcd_int(kv, "mod_revision")))
+		if (foreign_change(es, etcd_int(kv, "mod_revision")))
 			foreign = true;
 	}
 	if (foreign)
