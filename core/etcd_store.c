@@ -42,6 +42,7 @@
 
 #define NEW_ROW_ID ((int64_t)1 << 62) /* ids of rows made in this transaction start here */
 #define OWN_REVISIONS 64              /* own commits remembered, to tell their events apart */
+#define READ_CACHE 32                 /* range answers kept while the epoch holds */
 
 /* A lock as its JSON says. */
 struct etcd_lock {
@@ -57,6 +58,14 @@ struct etcd_lock {
 	struct store_holds holds;
 };
 
+/* A range's answer, good while no other machine has changed anything (the epoch). */
+struct cached_read {
+	char *request; /* the range request's JSON text */
+	char *key, *end;
+	uint64_t epoch;
+	json_object *reply;
+};
+
 /* A lock key read (and perhaps written) in the open write transaction. */
 struct entry {
 	char *key;
@@ -67,6 +76,8 @@ struct entry {
 	bool dirty;
 	bool recreate;      /* a new lock over one that was there: a new create_revision */
 	struct etcd_lock lock;
+	char *written;      /* the JSON the commit puts, and the lease it puts it with */
+	int64_t written_lease;
 };
 
 /* A write that is not a lock: a directory or a place in line. */
@@ -105,6 +116,8 @@ struct etcd_store {
 	/* Places in line this store has seen, by id. */
 	struct waiter_id *waiter_ids;
 	size_t waiter_id_count, waiter_id_cap;
+	struct cached_read cache[READ_CACHE];
+	unsigned cache_next;
 	/* Session lease, renewed by the keepalive thread. */
 	_Atomic int64_t lease;
 	/* Epochs and the watch. */
@@ -180,11 +193,10 @@ static int unreachable(int rc)
 	return rc == -ETIMEDOUT || rc == -EIO ? -EIO : rc;
 }
 
-/* Range over [key, end) (end NULL: key alone); *reply holds "kvs". */
-static int range(struct etcd_store *es, const char *key, const char *end, bool by_create,
-		 int64_t limit, json_object **reply)
+static char *range_request(const char *key, const char *end, bool by_create, int64_t limit)
 {
 	json_object *req = json_object_new_object();
+	char *text;
 
 	json_object_object_add(req, "key", b64_string(key, strlen(key)));
 	if (end)
@@ -195,7 +207,105 @@ static int range(struct etcd_store *es, const char *key, const char *end, bool b
 	}
 	if (limit)
 		json_object_object_add(req, "limit", int_string(limit));
-	return unreachable(call(es->client, "/v3/kv/range", req, true, reply));
+	text = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	return text;
+}
+
+static void cache_drop(struct cached_read *c)
+{
+	free(c->request);
+	free(c->key);
+	free(c->end);
+	json_object_put(c->reply);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Forget what may have changed: the answers whose range covers key (NULL: all). */
+static void cache_forget(struct etcd_store *es, const char *key)
+{
+	for (unsigned i = 0; i < READ_CACHE; i++) {
+		struct cached_read *c = &es->cache[i];
+
+		if (c->request && (!key || (c->end ? strcmp(c->key, key) <= 0 && strcmp(key, c->end) < 0
+						   : strcmp(c->key, key) == 0)))
+			cache_drop(c);
+	}
+}
+
+/* Keep reply (a reference is taken) as the answer to request, as of epoch. */
+static void cache_keep(struct etcd_store *es, char *request, const char *key, const char *end,
+		       uint64_t epoch, json_object *reply)
+{
+	struct cached_read *c = &es->cache[es->cache_next++ % READ_CACHE];
+
+	cache_drop(c);
+	c->request = request;
+	c->key = strdup(key);
+	c->end = end ? strdup(end) : NULL;
+	c->epoch = epoch;
+	c->reply = json_object_get(reply);
+	if (!c->key || (end && !c->end))
+		cache_drop(c);
+}
+
+/*
+ * Range over [key, end) (end NULL: key alone); *reply holds "kvs".  While
+ * the watch runs and no other machine has changed anything since, the
+ * answer kept from an earlier range (or this store's own commit) serves:
+ * a write decided on it is still guarded by its revisions.
+ */
+static int range(struct etcd_store *es, const char *key, const char *end, bool by_create,
+		 int64_t limit, json_object **reply)
+{
+	char *request = range_request(key, end, by_create, limit);
+	uint64_t epoch = atomic_load(&es->epoch);
+	bool watching = atomic_load(&es->watching);
+	int rc;
+
+	if (!request)
+		return -ENOMEM;
+	for (unsigned i = 0; watching && i < READ_CACHE; i++) {
+		struct cached_read *c = &es->cache[i];
+
+		if (c->request && c->epoch == epoch && strcmp(c->request, request) == 0) {
+			free(request);
+			*reply = json_object_get(c->reply);
+			return 0;
+		}
+	}
+	rc = unreachable(etcd_call(es->client, "/v3/kv/range", request, true, reply));
+	if (rc == 0 && watching)
+		cache_keep(es, request, key, end, epoch, *reply);
+	else
+		free(request);
+	return rc;
+}
+
+/* After this store's commit: what it wrote to a lock key is that key's answer now. */
+static void cache_written(struct etcd_store *es, const char *key, const struct entry *e,
+			  int64_t revision)
+{
+	json_object *reply = json_object_new_object(), *kvs = json_object_new_array();
+	char *request = range_request(key, NULL, false, 0);
+
+	cache_forget(es, key);
+	if (e->present) {
+		json_object *kv = json_object_new_object();
+
+		json_object_object_add(kv, "key", b64_string(key, strlen(key)));
+		json_object_object_add(kv, "value", b64_string(e->written, strlen(e->written)));
+		json_object_object_add(kv, "create_revision",
+				       int_string(e->existed && !e->recreate ? e->create_revision
+									     : revision));
+		json_object_object_add(kv, "mod_revision", int_string(revision));
+		json_object_object_add(kv, "lease", int_string(e->written_lease));
+		json_object_array_add(kvs, kv);
+	}
+	json_object_object_add(reply, "kvs", kvs);
+	if (request)
+		cache_keep(es, request, key, NULL, atomic_load(&es->epoch), reply);
+	json_object_put(reply);
 }
 
 /* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
@@ -473,6 +583,7 @@ static void transaction_clear(struct etcd_store *es)
 {
 	for (size_t i = 0; i < es->entry_count; i++) {
 		free(es->entries[i].key);
+		free(es->entries[i].written);
 		lock_clear(&es->entries[i].lock);
 	}
 	for (size_t i = 0; i < es->write_count; i++) {
@@ -727,6 +838,7 @@ static int delete_replaced(struct etcd_store *es, struct entry *e, const char *k
 	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
 		rc = -EAGAIN;
 	json_object_put(reply);
+	cache_forget(es, NULL);
 	if (rc == -EINPROGRESS)
 		rc = -EAGAIN; /* it went or it did not: the rules look again */
 	if (rc == 0) {
@@ -806,6 +918,30 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 	return applied > 0 ? 1 : 0;
 }
 
+/* What the reads kept learn from a commit: its writes, or (failed) nothing is sure. */
+static void remember_commit(struct etcd_store *es, int rc, int64_t revision)
+{
+	if (rc < 0) {
+		cache_forget(es, NULL);
+		return;
+	}
+	for (size_t i = 0; i < es->entry_count; i++) {
+		struct entry *e = &es->entries[i];
+		char *k;
+
+		if (!e->dirty)
+			continue;
+		k = etcd_key(es, "locks", e->key);
+		if (k && revision)
+			cache_written(es, k, e, revision);
+		else
+			cache_forget(es, k);
+		free(k);
+	}
+	for (size_t i = 0; i < es->write_count; i++)
+		cache_forget(es, es->writes[i].etcd_key);
+}
+
 static int etcd_store_commit(struct store *base)
 {
 	struct etcd_store *es = etcd_of(base);
@@ -845,7 +981,8 @@ static int etcd_store_commit(struct store *base)
 					add_put(ops, k, value, lease, keep);
 				else if (rc == 0)
 					rc = -ENOMEM;
-				free(value);
+				e->written = value; /* what the key holds after the commit */
+				e->written_lease = keep ? e->lease : lease;
 			} else {
 				add_delete(ops, k);
 			}
@@ -878,6 +1015,7 @@ static int etcd_store_commit(struct store *base)
 		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
 	json_object_put(reply);
+	remember_commit(es, rc, revision);
 	if (rc == 0) {
 		for (size_t i = 0; i < es->generation_count; i++)
 			*es->generation_out[i] = revision;
@@ -1741,6 +1879,7 @@ static void etcd_store_close(struct store *base)
 		json_object_put(reply);
 	}
 	transaction_clear(es);
+	cache_forget(es, NULL);
 	for (size_t i = 0; i < es->waiter_id_count; i++)
 		free(es->waiter_ids[i].etcd_key);
 	free(es->waiter_ids);

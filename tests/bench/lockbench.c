@@ -8,6 +8,8 @@
  *   lockbench contend DIR PROCS SECONDS    PROCS processes looping on one lock
  *   lockbench contend2 DIR1 DIR2 PROCS SECONDS   the same, half through each of two mounts
  *   lockbench handoff DIR N                release through the mount -> waiter's return
+ *   lockbench handoff2 DIR DIR2 N          the same between two mounts: the parent
+ *                                          works through DIR, the child through DIR2
  *   lockbench outside DIR DB N             row deleted outside the mount -> waiter's return
  *   lockbench interrupt DIR N              SIGINT -> blocked open's return
  *   lockbench waiters DIR PID N            N blocked processes: daemon RSS, threads, drain time
@@ -186,21 +188,29 @@ struct handoff_shared {
 	double lat[];
 };
 
-static int handoff(const char *dir, int n)
+static int handoff(const char *dir, const char *dir2, int n)
 {
-	char path[4096];
+	char path[4096], other[4096];
 	struct handoff_shared *sh = shared(sizeof(*sh) + sizeof(double) * (size_t)n);
 	pid_t child;
 
 	snprintf(path, sizeof(path), "%s/handoff", dir);
+	snprintf(other, sizeof(other), "%s/handoff", dir2);
 	if (acquire(path) < 0) /* process 0 holds first */
 		die(path);
 	child = fork();
+	if (child == 0) {
+		char swap[4096];
+
+		memcpy(swap, path, sizeof(swap)); /* the child works through dir2 */
+		memcpy(path, other, sizeof(path));
+		memcpy(other, swap, sizeof(other));
+	}
 	for (int i = 0; i < n; i++) {
 		int holder = i % 2; /* 0: the parent holds during iteration i */
 
 		if ((holder == 0) == (child != 0)) {
-			wait_for_waiters(path, 1);
+			wait_for_waiters(other, 1); /* counted by the waiter's mount */
 			double t0 = now();
 
 			__atomic_store(&sh->t0[0], &t0, __ATOMIC_SEQ_CST);
@@ -495,7 +505,9 @@ int main(int argc, char **argv)
 		return contend_on((const char *const[]){argv[2], argv[3]}, 2, "mounts",
 				  atoi(argv[4]), atof(argv[5]));
 	if (!strcmp(mode, "handoff") && argc == 4)
-		return handoff(argv[2], atoi(argv[3]));
+		return handoff(argv[2], argv[2], atoi(argv[3]));
+	if (!strcmp(mode, "handoff2") && argc == 5)
+		return handoff(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(mode, "outside") && argc == 5)
 		return outside(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(mode, "interrupt") && argc == 4)

@@ -8,7 +8,7 @@ PAGE=$LOCKFS_SOURCE/doc/lockfs.8
 
 page_renders "$PAGE" "LOCKFS(8)"
 page_sections "$PAGE" "NAME SYNOPSIS DESCRIPTION OPTIONS OPERATIONS EXTENDED_ATTRIBUTES WAITING \
-BOUND_LOCKS POLICIES ERRORS EXIT_STATUS ENVIRONMENT FILES EXAMPLES NOTES BUGS SEE_ALSO"
+BOUND_LOCKS MANY_MACHINES POLICIES ERRORS EXIT_STATUS ENVIRONMENT FILES EXAMPLES NOTES BUGS SEE_ALSO"
 
 # Every option the program lists (its usage text is the truth) is on the page.
 options=$("$LOCKFS_BIN" --help | grep -oE '^ +-[-a-zA-Z]+(, -[-a-zA-Z]+)*' | grep -oE -- '-[-a-zA-Z]+')
