@@ -533,19 +533,29 @@ static struct entry *entry_by_id(struct etcd_store *es, int64_t id)
 	return NULL;
 }
 
+/* Room for one more of count items (*items may move): 0 or -ENOMEM. */
+static int make_room(void *items, size_t *cap, size_t count, size_t size)
+{
+	void **array = items;
+	size_t grown_cap = *cap ? *cap * 2 : 8;
+	void *grown;
+
+	if (count < *cap)
+		return 0;
+	grown = realloc(*array, grown_cap * size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*cap = grown_cap;
+	return 0;
+}
+
 static struct entry *entry_add(struct etcd_store *es, const char *key)
 {
 	struct entry *e;
 
-	if (es->entry_count == es->entry_cap) {
-		size_t cap = es->entry_cap ? es->entry_cap * 2 : 4;
-		struct entry *grown = realloc(es->entries, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		es->entries = grown;
-		es->entry_cap = cap;
-	}
+	if (make_room(&es->entries, &es->entry_cap, es->entry_count, sizeof(*e)) < 0)
+		return NULL;
 	e = &es->entries[es->entry_count];
 	memset(e, 0, sizeof(*e));
 	e->key = strdup(key);
@@ -559,15 +569,8 @@ static int write_add(struct etcd_store *es, char *etcd_key_owned, char *value_ow
 {
 	struct other_write *w;
 
-	if (es->write_count == es->write_cap) {
-		size_t cap = es->write_cap ? es->write_cap * 2 : 4;
-		struct other_write *grown = realloc(es->writes, cap * sizeof(*grown));
-
-		if (!grown)
-			goto fail;
-		es->writes = grown;
-		es->write_cap = cap;
-	}
+	if (make_room(&es->writes, &es->write_cap, es->write_count, sizeof(*w)) < 0)
+		goto fail;
 	w = &es->writes[es->write_count++];
 	memset(w, 0, sizeof(*w));
 	w->etcd_key = etcd_key_owned;
@@ -630,16 +633,10 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 /* Keep key (owned; freed on failure) as the key of place id. */
 static int remember_waiter(struct etcd_store *es, int64_t id, char *key, bool own)
 {
-	if (es->waiter_id_count == es->waiter_id_cap) {
-		size_t cap = es->waiter_id_cap ? es->waiter_id_cap * 2 : 16;
-		struct waiter_id *grown = realloc(es->waiter_ids, cap * sizeof(*grown));
-
-		if (!grown) {
-			free(key);
-			return -ENOMEM;
-		}
-		es->waiter_ids = grown;
-		es->waiter_id_cap = cap;
+	if (make_room(&es->waiter_ids, &es->waiter_id_cap, es->waiter_id_count,
+		      sizeof(*es->waiter_ids)) < 0) {
+		free(key);
+		return -ENOMEM;
 	}
 	es->waiter_ids[es->waiter_id_count++] = (struct waiter_id){.id = id, .etcd_key = key, .own = own};
 	return 0;
@@ -1234,15 +1231,9 @@ static int etcd_store_next_generation(struct store *base, int64_t *generation)
 	struct etcd_store *es = etcd_of(base);
 
 	assert(es->in_write);
-	if (es->generation_count == es->generation_cap) {
-		size_t cap = es->generation_cap ? es->generation_cap * 2 : 4;
-		int64_t **grown = realloc(es->generation_out, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		es->generation_out = grown;
-		es->generation_cap = cap;
-	}
+	if (make_room(&es->generation_out, &es->generation_cap, es->generation_count,
+		      sizeof(*es->generation_out)) < 0)
+		return -ENOMEM;
 	es->generation_out[es->generation_count++] = generation;
 	*generation = 0; /* the commit's revision, once it is known */
 	return 0;

@@ -7,16 +7,16 @@
 mount_etcd --timeout=inf --etcd-timeout=0.5 || exit 1
 mount_etcd_second --timeout=inf --etcd-timeout=0.5
 
+leader=$(cluster_leader)
+ok $? "the cluster has a leader (member $leader)"
 echo 0 >"$T/counter"
 for i in 1 2; do
-	"$COUNTER_CLIENT" "$MNT/counter" "$T/counter" 60 "$T/a$i.log" &
-	"$COUNTER_CLIENT" "$MNT2/counter" "$T/counter" 60 "$T/b$i.log" &
+	"$COUNTER_CLIENT" "$MNT/counter" "$T/counter" 80 "$T/a$i.log" &
+	"$COUNTER_CLIENT" "$MNT2/counter" "$T/counter" 80 "$T/b$i.log" &
 done
 rounds() { cat "$T"/a*.log "$T"/b*.log 2>/dev/null | wc -l; }
 more_than() { [ "$(rounds)" -gt "$1" ]; }
 wait_until more_than 40
-leader=$(cluster_leader)
-ok $? "the cluster has a leader (member $leader)"
 cluster_kill "$leader"
 before=$(rounds)
 note "leader killed after $before rounds"
@@ -24,7 +24,7 @@ wait_until more_than $((before + 20))
 ok $? "acquisitions and releases go on after the leader is gone"
 wait_jobs
 is $? 0 "every client finished"
-is "$(cat "$T/counter")" 240 "the counter is exactly 240"
+is "$(cat "$T/counter")" 320 "the counter is exactly 320"
 result=$("$CHECK_HOLDS" "$T"/a*.log "$T"/b*.log)
 ok $? "no two holds overlap and generations rise ($result)"
 gap=$(cat "$T"/a*.log "$T"/b*.log | sort -k2n |
