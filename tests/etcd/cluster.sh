@@ -35,10 +35,22 @@ cluster_healthy() { # I: answers a linearizable read
 		grep -q '"header"'
 }
 
+# port_taken PORT: something listens on 127.0.0.1:PORT.
+port_taken() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 cluster_start() { # DIR
-	local base=/dev/shm
+	local base=/dev/shm tries p free
 	[ -d "$base" ] && [ -w "$base" ] || base=$1
 	cluster_dir=$(mktemp -d "$base/lockfs-etcd.XXXXXX")
+	# Another run (a second checkout's tests) may hold these ports: move on.
+	for tries in $(seq 20); do
+		free=1
+		for p in $(seq "$((ETCD_BASE_PORT + 2))" "$((ETCD_BASE_PORT + 7))"); do
+			port_taken "$p" && free=0
+		done
+		[ "$free" = 1 ] && break
+		ETCD_BASE_PORT=$((ETCD_BASE_PORT + 997))
+	done
 	for i in 1 2 3; do cluster_member_start "$i" new; done
 	ETCD_URLS="$(cluster_url 1),$(cluster_url 2),$(cluster_url 3)"
 	for _ in $(seq 200); do
