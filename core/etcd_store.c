@@ -56,6 +56,7 @@ struct etcd_lock {
 	size_t note_len;
 	struct store_holder holder;
 	struct store_holds holds;
+	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
 };
 
 /* A range's answer, good while no other machine has changed anything (the epoch). */
@@ -75,6 +76,7 @@ struct entry {
 	bool present;       /* after this transaction's writes */
 	bool dirty;
 	bool recreate;      /* a new lock over one that was there: a new create_revision */
+	double read_expire; /* its expiry as read (0: none) */
 	struct etcd_lock lock;
 	char *written;      /* the JSON the commit puts, and the lease it puts it with */
 	int64_t written_lease;
@@ -392,6 +394,7 @@ static int lock_from_json(json_object *obj, struct etcd_lock *l)
 	l->holder.start_time = (uint64_t)etcd_int(obj, "start_time");
 	copy_field(obj, "comm", l->holder.comm, sizeof(l->holder.comm));
 	copy_field(obj, "host", l->holder.host, sizeof(l->holder.host));
+	l->lease_ttl = etcd_int(obj, "lease_ttl");
 	if (rc == 0 && *etcd_text(obj, "holds"))
 		rc = store_holds_decode(etcd_text(obj, "holds"), &l->holds);
 	if (rc < 0)
@@ -424,6 +427,8 @@ static char *lock_to_json(const struct etcd_store *es, const struct etcd_lock *l
 	json_object_object_add(obj, "acquired", json_object_new_double(l->acquired));
 	if (l->expires)
 		json_object_object_add(obj, "expire", json_object_new_double(l->expire_time));
+	if (l->lease_ttl)
+		json_object_object_add(obj, "lease_ttl", json_object_new_int64(l->lease_ttl));
 	json_object_object_add(obj, "uid", json_object_new_int64(l->holder.uid));
 	json_object_object_add(obj, "gid", json_object_new_int64(l->holder.gid));
 	json_object_object_add(obj, "pid", json_object_new_int64(l->holder.pid));
@@ -622,6 +627,7 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 		e->existed = true;
 		/* A value that is not a lock is kept as it is: the rules see other data. */
 		e->present = lock_from_json(value, &e->lock) == 0;
+		e->read_expire = e->present && e->lock.expires ? e->lock.expire_time : 0;
 		if (!e->present)
 			e->lock.count = -1;
 		json_object_put(value);
@@ -782,14 +788,20 @@ static void add_delete(json_object *ops, const char *key)
 	json_object_array_add(ops, op);
 }
 
-/* A lease of its own for a lock that expires: etcd drops it a second after. */
-static int grant_lease(struct etcd_store *es, double seconds, int64_t *lease)
+/* The TTL of a lock's own lease: etcd drops the key a second after it expires. */
+static int64_t lease_ttl_for(double seconds)
+{
+	int64_t ttl = (int64_t)ceil(seconds) + 1;
+
+	return ttl < 2 ? 2 : ttl;
+}
+
+static int grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease)
 {
 	json_object *req = json_object_new_object(), *reply = NULL;
-	int64_t ttl = (int64_t)ceil(seconds) + 1;
 	int rc;
 
-	json_object_object_add(req, "TTL", json_object_new_int64(ttl < 2 ? 2 : ttl));
+	json_object_object_add(req, "TTL", json_object_new_int64(ttl));
 	rc = unreachable(call(es->client, "/v3/lease/grant", req, true, &reply));
 	if (rc == 0)
 		*lease = etcd_int(reply, "ID");
@@ -797,10 +809,31 @@ static int grant_lease(struct etcd_store *es, double seconds, int64_t *lease)
 	return rc == 0 && !*lease ? -EIO : rc;
 }
 
-/* The lease a lock is written with; keep: leave the key's own. */
-static int lease_for(struct etcd_store *es, const struct entry *e, int64_t *lease, bool *keep)
+/* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
+static int keep_alive(struct etcd_client *c, int64_t lease)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	int rc;
+
+	json_object_object_add(req, "ID", int_string(lease));
+	rc = call(c, "/v3/lease/keepalive", req, true, &reply);
+	if (rc == 0)
+		rc = etcd_int(json_object_object_get(reply, "result"), "TTL") > 0;
+	json_object_put(reply);
+	return rc;
+}
+
+/*
+ * The lease a lock is written with; keep: leave the key's own.  A lock
+ * whose expiry did not move keeps its lease; a renewal to the TTL its
+ * lease was granted with is a keepalive; any other expiry gets a new lease.
+ */
+static int lease_for(struct etcd_store *es, struct entry *e, int64_t *lease, bool *keep)
 {
 	const struct store_hold *first = NULL;
+	bool same_key = e->existed && !e->recreate && e->lease;
+	int64_t ttl;
+	int rc;
 
 	*lease = 0;
 	*keep = false;
@@ -815,9 +848,24 @@ static int lease_for(struct etcd_store *es, const struct entry *e, int64_t *leas
 			*keep = true;
 		return 0;
 	}
-	if (e->lock.expires)
-		return grant_lease(es, e->lock.expire_time - clock_wall(), lease);
-	return 0;
+	if (!e->lock.expires) {
+		e->lock.lease_ttl = 0;
+		return 0;
+	}
+	if (same_key && e->lock.expire_time == e->read_expire) {
+		*keep = true;
+		return 0;
+	}
+	ttl = lease_ttl_for(e->lock.expire_time - clock_wall());
+	if (same_key && e->lock.lease_ttl == ttl) {
+		rc = unreachable(keep_alive(es->client, e->lease));
+		if (rc != 0) {
+			*keep = rc == 1;
+			return rc < 0 ? rc : 0;
+		}
+	}
+	e->lock.lease_ttl = ttl;
+	return grant_lease(es, ttl, lease);
 }
 
 /* Delete the lock e replaces (it was there, free or expired), guarded on its revision. */
@@ -1758,18 +1806,11 @@ static void *keepalive_main(void *arg)
 	if (etcd_client_new(&es->opts.cluster, &c) < 0)
 		return NULL;
 	while (!rest(es, es->opts.session_ttl / 3.0)) {
-		json_object *req = json_object_new_object(), *reply = NULL;
-		int rc;
+		int64_t lease;
 
-		json_object_object_add(req, "ID", int_string(atomic_load(&es->lease)));
-		rc = call(c, "/v3/lease/keepalive", req, true, &reply);
-		if (rc == 0 && etcd_int(json_object_object_get(reply, "result"), "TTL") <= 0) {
-			int64_t lease;
-
-			if (grant_session(c, es->opts.session_ttl, &lease) == 0)
-				atomic_store(&es->lease, lease);
-		}
-		json_object_put(reply);
+		if (keep_alive(c, atomic_load(&es->lease)) == 0 &&
+		    grant_session(c, es->opts.session_ttl, &lease) == 0)
+			atomic_store(&es->lease, lease);
 	}
 	etcd_client_free(c);
 	return NULL;

@@ -2,8 +2,8 @@
 # On etcd a lock's generation is its key's create_revision: it rises with
 # every acquisition, through either mount.  Compare-and-release refuses a
 # stale generation and changes nothing; a lock with a TTL has a lease of
-# its own, is renewed by touch -c through the other mount, and goes when
-# nobody renews it.
+# its own, is renewed (a keepalive of that lease) by touch -c through the
+# other mount, and goes when nobody renews it.
 . "$(dirname "$0")/lib.sh"
 mount_etcd || exit 1
 mount_etcd_second
@@ -45,9 +45,11 @@ touch "$MNT/short/t"
 [ "$(lease_of short/t)" != 0 ]
 ok $? "a lock with a TTL has a lease of its own"
 first=$(xattr "$MNT/short/t" user.lock.expire)
+lease=$(lease_of short/t)
 sleep 1.2
 touch -c "$MNT2/short/t"
 second=$(xattr "$MNT/short/t" user.lock.expire)
+is "$(lease_of short/t)" "$lease" "the renewal is a keepalive of the lock's own lease"
 /usr/bin/python3 -c "import sys; sys.exit(0 if float('$second') > float('$first') + 1 else 1)"
 ok $? "touch -c through the other mount renews it ($first -> $second)"
 wait_until [ ! -e "$MNT2/short/t" ]
