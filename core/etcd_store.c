@@ -20,505 +20,20 @@
  * descriptor readable.  While the stream is down, every look at the epoch
  * starts a new one, so nothing remembered is trusted.
  */
-#include "etcd_store.h"
-#include "backend.h"
+#include "etcd_store_int.h"
 #include "clock.h"
-#include "instance.h"
 #include "name.h"
-#include "pickle.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
-
-#define NEW_ROW_ID ((int64_t)1 << 62) /* ids of rows made in this transaction start here */
-#define OWN_REVISIONS 64              /* own commits remembered, to tell their events apart */
-#define READ_CACHE 32                 /* range answers kept while the epoch holds */
-
-/* A lock as its JSON says. */
-struct etcd_lock {
-	char owner[STORE_TEXT_MAX];
-	int64_t count;
-	double acquired;
-	bool expires;
-	double expire_time;
-	char *tags; /* NULL: none */
-	uint8_t *note;
-	size_t note_len;
-	struct store_holder holder;
-	struct store_holds holds;
-	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
-};
-
-/* A range's answer, good while no other machine has changed anything (the epoch). */
-struct cached_read {
-	char *request; /* the range request's JSON text */
-	char *key, *end;
-	uint64_t epoch;
-	json_object *reply;
-};
-
-/* A lock key read (and perhaps written) in the open write transaction. */
-struct entry {
-	char *key;
-	int64_t id;
-	bool existed;       /* the key was there when read */
-	int64_t mod_revision, create_revision, lease;
-	bool present;       /* after this transaction's writes */
-	bool dirty;
-	bool recreate;      /* a new lock over one that was there: a new create_revision */
-	double read_expire; /* its expiry as read (0: none) */
-	struct etcd_lock lock;
-	char *written;      /* the JSON the commit puts, and the lease it puts it with */
-	int64_t written_lease;
-};
-
-/* A write that is not a lock: a directory or a place in line. */
-struct other_write {
-	char *etcd_key;
-	char *value; /* NULL: delete */
-	bool session_lease;
-	bool keep_lease;
-	int64_t *revision_out; /* a new place: its id, after the commit */
-	int64_t forget_id;     /* a place given up: forgotten after the commit */
-	char *waiter_key;      /* ...and the lock it waits for */
-};
-
-/* A place in line this store knows the key of: its own, or one seen in a line. */
-struct waiter_id {
-	int64_t id;
-	char *etcd_key;
-	bool own; /* added by this store: a place of ours not listed here is an orphan */
-};
-
-struct etcd_store {
-	struct store base;
-	struct etcd_options opts;
-	struct etcd_client *client; /* the caller's (callers serialise) */
-	char *prefix;
-	char self[INSTANCE_HOST_MAX + 64]; /* this daemon: "host pid start" */
-	uint64_t nonce;
-	/* The open write transaction. */
-	bool in_write;
-	struct entry *entries;
-	size_t entry_count, entry_cap;
-	struct other_write *writes;
-	size_t write_count, write_cap;
-	int64_t **generation_out;
-	size_t generation_count, generation_cap;
-	/* Places in line this store has seen, by id. */
-	struct waiter_id *waiter_ids;
-	size_t waiter_id_count, waiter_id_cap;
-	struct cached_read cache[READ_CACHE];
-	unsigned cache_next;
-	/* Session lease, renewed by the keepalive thread. */
-	_Atomic int64_t lease;
-	/* Epochs and the watch. */
-	_Atomic uint64_t epoch;
-	_Atomic bool watching;
-	uint64_t epoch_seen;
-	int64_t own[OWN_REVISIONS];
-	unsigned own_next;
-	unsigned in_flight;                /* transactions sent and not yet answered */
-	int64_t deferred[OWN_REVISIONS];   /* events seen meanwhile: ours or not? */
-	unsigned deferred_count;
-	bool deferred_overflow;
-	pthread_mutex_t own_lock;
-	int event_fd;
-	int64_t start_revision;
-	/* Threads. */
-	volatile bool stop;
-	pthread_mutex_t stop_lock;
-	pthread_cond_t stop_cond;
-	pthread_t keepalive_thread, watch_thread;
-	bool keepalive_started, watch_started;
-};
-
-static struct etcd_store *etcd_of(struct store *base)
-{
-	return (struct etcd_store *)base;
-}
-
-/* --- requests ------------------------------------------------------------ */
-
-static json_object *b64_string(const void *data, size_t n)
-{
-	char *text = etcd_base64(data, n);
-	json_object *obj = text ? json_object_new_string(text) : NULL;
-
-	free(text);
-	return obj;
-}
-
-static json_object *int_string(int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	return json_object_new_string(buf);
-}
-
-/* The key after every key that starts with prefix (etcd's range_end for a prefix). */
-static char *prefix_end(const char *prefix)
-{
-	char *end = strdup(prefix);
-	size_t n = strlen(prefix);
-
-	if (end && n)
-		end[n - 1]++;
-	return end;
-}
-
-/* Call path with obj as its body (consumed). */
-static int call(struct etcd_client *c, const char *path, json_object *obj, bool repeatable,
-		json_object **reply)
-{
-	const char *body = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	int rc = body ? etcd_call(c, path, body, repeatable, reply) : -ENOMEM;
-
-	json_object_put(obj);
-	return rc;
-}
-
-/* The errno a lock operation reports for a cluster that did not answer. */
-static int unreachable(int rc)
-{
-	return rc == -ETIMEDOUT || rc == -EIO ? -EIO : rc;
-}
-
-static char *range_request(const char *key, const char *end, bool by_create, int64_t limit)
-{
-	json_object *req = json_object_new_object();
-	char *text;
-
-	json_object_object_add(req, "key", b64_string(key, strlen(key)));
-	if (end)
-		json_object_object_add(req, "range_end", b64_string(end, strlen(end)));
-	if (by_create) {
-		json_object_object_add(req, "sort_target", json_object_new_string("CREATE"));
-		json_object_object_add(req, "sort_order", json_object_new_string("ASCEND"));
-	}
-	if (limit)
-		json_object_object_add(req, "limit", int_string(limit));
-	text = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
-	json_object_put(req);
-	return text;
-}
-
-static void cache_drop(struct cached_read *c)
-{
-	free(c->request);
-	free(c->key);
-	free(c->end);
-	json_object_put(c->reply);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Forget what may have changed: the answers whose range covers key (NULL: all). */
-static void cache_forget(struct etcd_store *es, const char *key)
-{
-	for (unsigned i = 0; i < READ_CACHE; i++) {
-		struct cached_read *c = &es->cache[i];
-
-		if (c->request && (!key || (c->end ? strcmp(c->key, key) <= 0 && strcmp(key, c->end) < 0
-						   : strcmp(c->key, key) == 0)))
-			cache_drop(c);
-	}
-}
-
-/* Keep reply (a reference is taken) as the answer to request, as of epoch. */
-static void cache_keep(struct etcd_store *es, char *request, const char *key, const char *end,
-		       uint64_t epoch, json_object *reply)
-{
-	struct cached_read *c = &es->cache[es->cache_next++ % READ_CACHE];
-
-	cache_drop(c);
-	c->request = request;
-	c->key = strdup(key);
-	c->end = end ? strdup(end) : NULL;
-	c->epoch = epoch;
-	c->reply = json_object_get(reply);
-	if (!c->key || (end && !c->end))
-		cache_drop(c);
-}
-
-/*
- * Range over [key, end) (end NULL: key alone); *reply holds "kvs".  While
- * the watch runs and no other machine has changed anything since, the
- * answer kept from an earlier range (or this store's own commit) serves:
- * a write decided on it is still guarded by its revisions.
- */
-static int range(struct etcd_store *es, const char *key, const char *end, bool by_create,
-		 int64_t limit, json_object **reply)
-{
-	char *request = range_request(key, end, by_create, limit);
-	uint64_t epoch = atomic_load(&es->epoch);
-	bool watching = atomic_load(&es->watching);
-	int rc;
-
-	if (!request)
-		return -ENOMEM;
-	for (unsigned i = 0; watching && i < READ_CACHE; i++) {
-		struct cached_read *c = &es->cache[i];
-
-		if (c->request && c->epoch == epoch && strcmp(c->request, request) == 0) {
-			free(request);
-			*reply = json_object_get(c->reply);
-			return 0;
-		}
-	}
-	rc = unreachable(etcd_call(es->client, "/v3/kv/range", request, true, reply));
-	if (rc == 0 && watching)
-		cache_keep(es, request, key, end, epoch, *reply);
-	else
-		free(request);
-	return rc;
-}
-
-/* After this store's commit: what it wrote to a lock key is that key's answer now. */
-static void cache_written(struct etcd_store *es, const char *key, const struct entry *e,
-			  int64_t revision)
-{
-	json_object *reply = json_object_new_object(), *kvs = json_object_new_array();
-	char *request = range_request(key, NULL, false, 0);
-
-	cache_forget(es, key);
-	if (e->present) {
-		json_object *kv = json_object_new_object();
-
-		json_object_object_add(kv, "key", b64_string(key, strlen(key)));
-		json_object_object_add(kv, "value", b64_string(e->written, strlen(e->written)));
-		json_object_object_add(kv, "create_revision",
-				       int_string(e->existed && !e->recreate ? e->create_revision
-									     : revision));
-		json_object_object_add(kv, "mod_revision", int_string(revision));
-		json_object_object_add(kv, "lease", int_string(e->written_lease));
-		json_object_array_add(kvs, kv);
-	}
-	json_object_object_add(reply, "kvs", kvs);
-	if (request)
-		cache_keep(es, request, key, NULL, atomic_load(&es->epoch), reply);
-	json_object_put(reply);
-}
-
-/* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
-typedef int (*kv_fn)(void *ctx, const char *key, json_object *kv);
-
-static int each_kv(json_object *reply, kv_fn fn, void *ctx)
-{
-	json_object *kvs;
-	int rc = 0;
-
-	if (!json_object_object_get_ex(reply, "kvs", &kvs))
-		return 0;
-	for (size_t i = 0; rc == 0 && i < json_object_array_length(kvs); i++) {
-		json_object *kv = json_object_array_get_idx(kvs, i);
-		uint8_t *key;
-		size_t n;
-
-		if (etcd_unbase64(etcd_text(kv, "key"), &key, &n) < 0)
-			continue;
-		rc = fn(ctx, (const char *)key, kv);
-		free(key);
-	}
-	return rc;
-}
-
-/* A kv's value, decoded and parsed (NULL when it is not JSON). */
-static json_object *kv_json(json_object *kv)
-{
-	uint8_t *value;
-	size_t n;
-	json_object *obj;
-
-	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
-		return NULL;
-	obj = json_tokener_parse((const char *)value);
-	free(value);
-	return obj;
-}
-
-/* --- the lock's JSON ----------------------------------------------------- */
-
-static void lock_clear(struct etcd_lock *l)
-{
-	free(l->tags);
-	free(l->note);
-	free(l->holds.items);
-	memset(l, 0, sizeof(*l));
-}
-
-static double number(json_object *obj, const char *field)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(obj, field, &v) ? json_object_get_double(v) : 0;
-}
-
-static void copy_field(json_object *obj, const char *field, char *out, size_t cap)
-{
-	snprintf(out, cap, "%s", etcd_text(obj, field));
-}
-
-/* Read a lock's JSON (NULL or not a lock: -EINVAL). */
-static int lock_from_json(json_object *obj, struct etcd_lock *l)
-{
-	json_object *v;
-	int rc = 0;
-
-	memset(l, 0, sizeof(*l));
-	if (!obj || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, "count", &v))
-		return -EINVAL;
-	copy_field(obj, "owner", l->owner, sizeof(l->owner));
-	l->count = etcd_int(obj, "count");
-	l->acquired = number(obj, "acquired");
-	l->expires = json_object_object_get_ex(obj, "expire", &v);
-	l->expire_time = l->expires ? json_object_get_double(v) : 0;
-	if (*etcd_text(obj, "tags"))
-		l->tags = strdup(etcd_text(obj, "tags"));
-	if (*etcd_text(obj, "note"))
-		rc = etcd_unbase64(etcd_text(obj, "note"), &l->note, &l->note_len);
-	l->holder.uid = (uint32_t)etcd_int(obj, "uid");
-	l->holder.gid = (uint32_t)etcd_int(obj, "gid");
-	l->holder.pid = (int32_t)etcd_int(obj, "pid");
-	l->holder.start_time = (uint64_t)etcd_int(obj, "start_time");
-	copy_field(obj, "comm", l->holder.comm, sizeof(l->holder.comm));
-	copy_field(obj, "host", l->holder.host, sizeof(l->holder.host));
-	l->lease_ttl = etcd_int(obj, "lease_ttl");
-	if (rc == 0 && *etcd_text(obj, "holds"))
-		rc = store_holds_decode(etcd_text(obj, "holds"), &l->holds);
-	if (rc < 0)
-		lock_clear(l);
-	return rc;
-}
-
-/* The JSON text of a lock (malloc'd), with the nonce of the write. */
-static char *lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, uint64_t nonce)
-{
-	json_object *obj = json_object_new_object();
-	const struct store_hold *first = NULL;
-	char *holds = NULL, *note = NULL, *text = NULL, stamp[INSTANCE_HOST_MAX + 96];
-	bool shared = false;
-
-	for (size_t i = 0; i < l->holds.count; i++)
-		if (l->holds.items[i].id) {
-			first = first ? first : &l->holds.items[i];
-			shared = shared || l->holds.items[i].shared;
-		}
-	if (store_holds_encode(&l->holds, &holds) < 0)
-		goto out;
-	if (l->note_len && !(note = etcd_base64(l->note, l->note_len)))
-		goto out;
-	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
-	json_object_object_add(obj, "owner", json_object_new_string(l->owner));
-	json_object_object_add(obj, "count", json_object_new_int64(l->count));
-	json_object_object_add(obj, "mode", json_object_new_string(shared ? "shared" : "exclusive"));
-	json_object_object_add(obj, "tags", json_object_new_string(l->tags ? l->tags : ""));
-	json_object_object_add(obj, "acquired", json_object_new_double(l->acquired));
-	if (l->expires)
-		json_object_object_add(obj, "expire", json_object_new_double(l->expire_time));
-	if (l->lease_ttl)
-		json_object_object_add(obj, "lease_ttl", json_object_new_int64(l->lease_ttl));
-	json_object_object_add(obj, "uid", json_object_new_int64(l->holder.uid));
-	json_object_object_add(obj, "gid", json_object_new_int64(l->holder.gid));
-	json_object_object_add(obj, "pid", json_object_new_int64(l->holder.pid));
-	json_object_object_add(obj, "start_time", int_string((int64_t)l->holder.start_time));
-	json_object_object_add(obj, "comm", json_object_new_string(l->holder.comm));
-	json_object_object_add(obj, "host", json_object_new_string(l->holder.host));
-	json_object_object_add(obj, "bound",
-			       json_object_new_string(first ? store_binding_name(first->binding) : ""));
-	json_object_object_add(obj, "instance", json_object_new_string(es->self));
-	if (holds)
-		json_object_object_add(obj, "holds", json_object_new_string(holds));
-	if (note)
-		json_object_object_add(obj, "note", json_object_new_string(note));
-	json_object_object_add(obj, "write", json_object_new_string(stamp));
-	text = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
-out:
-	json_object_put(obj);
-	free(holds);
-	free(note);
-	return text;
-}
-
-/* A lock as a typed_diskcache row, which is how the rules read every lock. */
-static int lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
-		       struct store_row *row)
-{
-	ssize_t n;
-
-	memset(row, 0, sizeof(*row));
-	row->id = id;
-	row->store_time = l->acquired;
-	row->expires = l->expires;
-	row->expire_time = l->expire_time;
-	row->mode = 3;
-	n = pickle_encode_owner(l->owner, strlen(l->owner), l->count, row->value, sizeof(row->value));
-	if (n < 0)
-		return (int)n;
-	row->value_len = (size_t)n;
-	row->has_holder = true;
-	row->holder = l->holder;
-	row->holder.generation = generation;
-	return 0;
-}
-
-static int fill_text(const struct etcd_lock *l, struct store_text *text)
-{
-	memset(text, 0, sizeof(*text));
-	text->tags = strdup(l->tags ? l->tags : "");
-	if (l->note_len) {
-		text->note = malloc(l->note_len);
-		if (text->note)
-			memcpy(text->note, l->note, l->note_len);
-		text->note_len = l->note_len;
-	}
-	if (!text->tags || (l->note_len && !text->note)) {
-		store_text_clear(text);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int copy_lock(const struct etcd_lock *from, struct etcd_lock *to)
-{
-	*to = *from;
-	to->tags = from->tags ? strdup(from->tags) : NULL;
-	to->note = from->note_len ? malloc(from->note_len) : NULL;
-	if (to->note)
-		memcpy(to->note, from->note, from->note_len);
-	to->holds.items = from->holds.count ? calloc(from->holds.count, sizeof(*to->holds.items))
-					    : NULL;
-	to->holds.cap = from->holds.count;
-	if (to->holds.items)
-		memcpy(to->holds.items, from->holds.items,
-		       from->holds.count * sizeof(*to->holds.items));
-	if ((from->tags && !to->tags) || (from->note_len && !to->note) ||
-	    (from->holds.count && !to->holds.items)) {
-		lock_clear(to);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* --- keys ---------------------------------------------------------------- */
-
-static char *etcd_key(const struct etcd_store *es, const char *space, const char *name)
-{
-	char *key;
-
-	return asprintf(&key, "%s/%s/%s", es->prefix, space, name) < 0 ? NULL : key;
-}
 
 /* --- the open transaction ------------------------------------------------ */
 
@@ -592,12 +107,11 @@ static void transaction_clear(struct etcd_store *es)
 	for (size_t i = 0; i < es->entry_count; i++) {
 		free(es->entries[i].key);
 		free(es->entries[i].written);
-		lock_clear(&es->entries[i].lock);
+		etcd_lock_clear(&es->entries[i].lock);
 	}
 	for (size_t i = 0; i < es->write_count; i++) {
 		free(es->writes[i].etcd_key);
 		free(es->writes[i].value);
-		free(es->writes[i].waiter_key);
 	}
 	es->entry_count = es->write_count = es->generation_count = 0;
 	es->in_write = false;
@@ -612,13 +126,13 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 
 	if (!k)
 		return -ENOMEM;
-	rc = range(es, k, NULL, false, 0, &reply);
+	rc = etcd_range(es, k, NULL, false, 0, &reply);
 	free(k);
 	if (rc < 0)
 		return rc;
 	e->existed = e->present = false;
 	if (json_object_object_get_ex(reply, "kvs", &kvs) && json_object_array_length(kvs) > 0) {
-		json_object *kv = json_object_array_get_idx(kvs, 0), *value = kv_json(kv);
+		json_object *kv = json_object_array_get_idx(kvs, 0), *value = etcd_kv_value(kv);
 
 		e->mod_revision = etcd_int(kv, "mod_revision");
 		e->create_revision = etcd_int(kv, "create_revision");
@@ -626,7 +140,7 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 		e->id = e->create_revision;
 		e->existed = true;
 		/* A value that is not a lock is kept as it is: the rules see other data. */
-		e->present = lock_from_json(value, &e->lock) == 0;
+		e->present = etcd_lock_from_json(value, &e->lock) == 0;
 		e->read_expire = e->present && e->lock.expires ? e->lock.expire_time : 0;
 		if (!e->present)
 			e->lock.count = -1;
@@ -644,7 +158,8 @@ static int remember_waiter(struct etcd_store *es, int64_t id, char *key, bool ow
 		free(key);
 		return -ENOMEM;
 	}
-	es->waiter_ids[es->waiter_id_count++] = (struct waiter_id){.id = id, .etcd_key = key, .own = own};
+	es->waiter_ids[es->waiter_id_count++] =
+	    (struct waiter_id){.id = id, .etcd_key = key, .own = own};
 	return 0;
 }
 
@@ -677,150 +192,6 @@ static int etcd_store_begin(struct store *base)
 static void etcd_store_rollback(struct store *base)
 {
 	transaction_clear(etcd_of(base));
-}
-
-/* Under own_lock. */
-static bool is_own(const struct etcd_store *es, int64_t revision)
-{
-	for (unsigned i = 0; i < OWN_REVISIONS; i++)
-		if (es->own[i] == revision)
-			return true;
-	return false;
-}
-
-static void wake(struct etcd_store *es)
-{
-	uint64_t one = 1;
-
-	if (write(es->event_fd, &one, sizeof(one)) < 0)
-		return; /* full: readable anyway */
-}
-
-/*
- * A transaction, with its revision remembered as this store's own: the
- * watch may tell of it before its answer arrives, so events seen while
- * one is in flight are judged once it has been answered.
- */
-static int txn_call(struct etcd_store *es, json_object *req, json_object **reply)
-{
-	bool foreign = false;
-	int rc;
-
-	pthread_mutex_lock(&es->own_lock);
-	es->in_flight++;
-	pthread_mutex_unlock(&es->own_lock);
-	rc = call(es->client, "/v3/kv/txn", req, false, reply);
-	pthread_mutex_lock(&es->own_lock);
-	es->in_flight--;
-	if (rc == 0)
-		es->own[es->own_next++ % OWN_REVISIONS] =
-			etcd_int(json_object_object_get(*reply, "header"), "revision");
-	if (es->in_flight == 0) {
-		foreign = es->deferred_overflow;
-		for (unsigned i = 0; i < es->deferred_count; i++)
-			foreign = foreign || !is_own(es, es->deferred[i]);
-		es->deferred_count = 0;
-		es->deferred_overflow = false;
-	}
-	pthread_mutex_unlock(&es->own_lock);
-	if (foreign) {
-		atomic_fetch_add(&es->epoch, 1);
-		wake(es);
-	}
-	return rc;
-}
-
-/* The watch saw a change made at revision: true when it is another's (so far as known now). */
-static bool foreign_change(struct etcd_store *es, int64_t revision)
-{
-	bool foreign = false;
-
-	pthread_mutex_lock(&es->own_lock);
-	if (is_own(es, revision))
-		;
-	else if (es->in_flight == 0)
-		foreign = true;
-	else if (es->deferred_count < OWN_REVISIONS)
-		es->deferred[es->deferred_count++] = revision;
-	else
-		es->deferred_overflow = true;
-	pthread_mutex_unlock(&es->own_lock);
-	return foreign;
-}
-
-static void add_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision)
-{
-	json_object *c = json_object_new_object();
-
-	json_object_object_add(c, "key", b64_string(key, strlen(key)));
-	json_object_object_add(c, "result", json_object_new_string("EQUAL"));
-	if (existed) {
-		json_object_object_add(c, "target", json_object_new_string("MOD"));
-		json_object_object_add(c, "mod_revision", int_string(mod_revision));
-	} else {
-		json_object_object_add(c, "target", json_object_new_string("CREATE"));
-		json_object_object_add(c, "create_revision", int_string(0));
-	}
-	json_object_array_add(compares, c);
-}
-
-static void add_put(json_object *ops, const char *key, const char *value, int64_t lease,
-		    bool keep_lease)
-{
-	json_object *op = json_object_new_object(), *put = json_object_new_object();
-
-	json_object_object_add(put, "key", b64_string(key, strlen(key)));
-	json_object_object_add(put, "value", b64_string(value, strlen(value)));
-	if (keep_lease)
-		json_object_object_add(put, "ignore_lease", json_object_new_boolean(1));
-	else if (lease)
-		json_object_object_add(put, "lease", int_string(lease));
-	json_object_object_add(op, "request_put", put);
-	json_object_array_add(ops, op);
-}
-
-static void add_delete(json_object *ops, const char *key)
-{
-	json_object *op = json_object_new_object(), *del = json_object_new_object();
-
-	json_object_object_add(del, "key", b64_string(key, strlen(key)));
-	json_object_object_add(op, "request_delete_range", del);
-	json_object_array_add(ops, op);
-}
-
-/* The TTL of a lock's own lease: etcd drops the key a second after it expires. */
-static int64_t lease_ttl_for(double seconds)
-{
-	int64_t ttl = (int64_t)ceil(seconds) + 1;
-
-	return ttl < 2 ? 2 : ttl;
-}
-
-static int grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease)
-{
-	json_object *req = json_object_new_object(), *reply = NULL;
-	int rc;
-
-	json_object_object_add(req, "TTL", json_object_new_int64(ttl));
-	rc = unreachable(call(es->client, "/v3/lease/grant", req, true, &reply));
-	if (rc == 0)
-		*lease = etcd_int(reply, "ID");
-	json_object_put(reply);
-	return rc == 0 && !*lease ? -EIO : rc;
-}
-
-/* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
-static int keep_alive(struct etcd_client *c, int64_t lease)
-{
-	json_object *req = json_object_new_object(), *reply = NULL;
-	int rc;
-
-	json_object_object_add(req, "ID", int_string(lease));
-	rc = call(c, "/v3/lease/keepalive", req, true, &reply);
-	if (rc == 0)
-		rc = etcd_int(json_object_object_get(reply, "result"), "TTL") > 0;
-	json_object_put(reply);
-	return rc;
 }
 
 /*
@@ -856,16 +227,16 @@ static int lease_for(struct etcd_store *es, struct entry *e, int64_t *lease, boo
 		*keep = true;
 		return 0;
 	}
-	ttl = lease_ttl_for(e->lock.expire_time - clock_wall());
+	ttl = etcd_lease_ttl(e->lock.expire_time - clock_wall());
 	if (same_key && e->lock.lease_ttl == ttl) {
-		rc = unreachable(keep_alive(es->client, e->lease));
+		rc = etcd_unreachable(etcd_keep_alive(es->client, e->lease));
 		if (rc != 0) {
 			*keep = rc == 1;
 			return rc < 0 ? rc : 0;
 		}
 	}
 	e->lock.lease_ttl = ttl;
-	return grant_lease(es, ttl, lease);
+	return etcd_grant_lease(es, ttl, lease);
 }
 
 /* Delete the lock e replaces (it was there, free or expired), guarded on its revision. */
@@ -875,43 +246,22 @@ static int delete_replaced(struct etcd_store *es, struct entry *e, const char *k
 		    *ops = json_object_new_array(), *reply = NULL;
 	int rc;
 
-	add_compare(compares, key, true, e->mod_revision);
-	add_delete(ops, key);
+	etcd_txn_compare(compares, key, true, e->mod_revision);
+	etcd_txn_delete(ops, key);
 	json_object_object_add(req, "compare", compares);
 	json_object_object_add(req, "success", ops);
-	rc = txn_call(es, req, &reply);
+	rc = etcd_txn(es, req, &reply);
 	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
 		rc = -EAGAIN;
 	json_object_put(reply);
-	cache_forget(es, NULL);
+	etcd_cache_forget(es, NULL);
 	if (rc == -EINPROGRESS)
 		rc = -EAGAIN; /* it went or it did not: the rules look again */
 	if (rc == 0) {
 		e->existed = false; /* the new lock is guarded on the key being absent */
 		e->mod_revision = 0;
 	}
-	return unreachable(rc);
-}
-
-/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
-static int read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
-		    int64_t *mod_revision, json_object **value)
-{
-	json_object *reply = NULL, *kvs;
-	int rc = range(es, key, NULL, false, 0, &reply);
-
-	*value = NULL;
-	if (rc == 0 && json_object_object_get_ex(reply, "kvs", &kvs) &&
-	    json_object_array_length(kvs) > 0) {
-		json_object *kv = json_object_array_get_idx(kvs, 0);
-
-		*create_revision = etcd_int(kv, "create_revision");
-		*mod_revision = etcd_int(kv, "mod_revision");
-		*value = kv_json(kv);
-		rc = 1;
-	}
-	json_object_put(reply);
-	return rc;
+	return etcd_unreachable(rc);
 }
 
 /*
@@ -938,7 +288,7 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 		if (!e->dirty)
 			continue;
 		k = etcd_key(es, "locks", e->key);
-		rc = k ? read_key(es, k, &create, &mod, &value) : -ENOMEM;
+		rc = k ? etcd_read_key(es, k, &create, &mod, &value) : -ENOMEM;
 		free(k);
 		if (rc < 0)
 			return rc;
@@ -953,7 +303,7 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 	for (size_t i = 0; applied != 0 && !*revision && i < es->write_count; i++) {
 		if (!es->writes[i].revision_out)
 			continue;
-		rc = read_key(es, es->writes[i].etcd_key, &create, &mod, &value);
+		rc = etcd_read_key(es, es->writes[i].etcd_key, &create, &mod, &value);
 		json_object_put(value);
 		if (rc < 0)
 			return rc;
@@ -967,7 +317,7 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 static void remember_commit(struct etcd_store *es, int rc, int64_t revision)
 {
 	if (rc < 0) {
-		cache_forget(es, NULL);
+		etcd_cache_forget(es, NULL);
 		return;
 	}
 	for (size_t i = 0; i < es->entry_count; i++) {
@@ -978,13 +328,13 @@ static void remember_commit(struct etcd_store *es, int rc, int64_t revision)
 			continue;
 		k = etcd_key(es, "locks", e->key);
 		if (k && revision)
-			cache_written(es, k, e, revision);
+			etcd_cache_written(es, k, e, revision);
 		else
-			cache_forget(es, k);
+			etcd_cache_forget(es, k);
 		free(k);
 	}
 	for (size_t i = 0; i < es->write_count; i++)
-		cache_forget(es, es->writes[i].etcd_key);
+		etcd_cache_forget(es, es->writes[i].etcd_key);
 }
 
 static int etcd_store_commit(struct store *base)
@@ -1013,7 +363,7 @@ static int etcd_store_commit(struct store *base)
 		if (e->recreate && e->existed)
 			rc = delete_replaced(es, e, k);
 		if (rc == 0) {
-			add_compare(compares, k, e->existed, e->mod_revision);
+			etcd_txn_compare(compares, k, e->existed, e->mod_revision);
 			if (e->present) {
 				int64_t lease;
 				bool keep;
@@ -1021,15 +371,15 @@ static int etcd_store_commit(struct store *base)
 
 				rc = lease_for(es, e, &lease, &keep);
 				if (rc == 0)
-					value = lock_to_json(es, &e->lock, nonce);
+					value = etcd_lock_to_json(es, &e->lock, nonce);
 				if (value)
-					add_put(ops, k, value, lease, keep);
+					etcd_txn_put(ops, k, value, lease, keep);
 				else if (rc == 0)
 					rc = -ENOMEM;
 				e->written = value; /* what the key holds after the commit */
 				e->written_lease = keep ? e->lease : lease;
 			} else {
-				add_delete(ops, k);
+				etcd_txn_delete(ops, k);
 			}
 		}
 		free(k);
@@ -1038,10 +388,10 @@ static int etcd_store_commit(struct store *base)
 		struct other_write *w = &es->writes[i];
 
 		if (w->value)
-			add_put(ops, w->etcd_key, w->value,
-				w->session_lease ? atomic_load(&es->lease) : 0, w->keep_lease);
+			etcd_txn_put(ops, w->etcd_key, w->value,
+				     w->session_lease ? atomic_load(&es->lease) : 0, w->keep_lease);
 		else
-			add_delete(ops, w->etcd_key);
+			etcd_txn_delete(ops, w->etcd_key);
 	}
 	json_object_object_add(req, "compare", compares);
 	json_object_object_add(req, "success", ops);
@@ -1050,7 +400,7 @@ static int etcd_store_commit(struct store *base)
 		transaction_clear(es);
 		return rc;
 	}
-	rc = txn_call(es, req, &reply);
+	rc = etcd_txn(es, req, &reply);
 	if (rc == 0) {
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
 		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
@@ -1077,7 +427,7 @@ static int etcd_store_commit(struct store *base)
 		}
 	}
 	transaction_clear(es);
-	return unreachable(rc);
+	return etcd_unreachable(rc);
 }
 
 static int etcd_store_read_begin(struct store *base)
@@ -1159,12 +509,12 @@ static int etcd_store_get_row(struct store *base, const char *key, struct store_
 		row->id = e->id;
 		row->mode = 4;
 	} else if (rc == 0) {
-		rc = lock_to_row(&e->lock, e->id, e->recreate ? 0 : e->create_revision, row);
+		rc = etcd_lock_to_row(&e->lock, e->id, e->recreate ? 0 : e->create_revision, row);
 		if (rc == 0 && text)
-			rc = fill_text(&e->lock, text);
+			rc = etcd_lock_text(&e->lock, text);
 	}
 	if (e == &scratch)
-		lock_clear(&scratch.lock);
+		etcd_lock_clear(&scratch.lock);
 	return rc;
 }
 
@@ -1185,7 +535,7 @@ static int64_t etcd_store_put_lock(struct store *base, const char *key, int64_t 
 		e->recreate = true; /* a new lock: a new create_revision, a new generation */
 	e->id = NEW_ROW_ID + (int64_t)(e - es->entries);
 	l = &e->lock;
-	lock_clear(l);
+	etcd_lock_clear(l);
 	snprintf(l->owner, sizeof(l->owner), "%s", lock->owner);
 	l->count = lock->count;
 	l->acquired = lock->store_time;
@@ -1300,39 +650,39 @@ struct row_walk {
 static int walk_row(void *ctx, const char *key, json_object *kv)
 {
 	struct row_walk *w = ctx;
-	json_object *value = kv_json(kv);
+	json_object *value = etcd_kv_value(kv);
 	struct etcd_lock l;
 	struct store_row row;
 	int rc;
 
-	rc = lock_from_json(value, &l);
+	rc = etcd_lock_from_json(value, &l);
 	json_object_put(value);
 	if (rc < 0)
 		return 0; /* not a lock: nothing the rules walk over */
 	if (w->expired_before > 0 && (!l.expires || l.expire_time > w->expired_before)) {
-		lock_clear(&l);
+		etcd_lock_clear(&l);
 		return 0;
 	}
-	rc = lock_to_row(&l, etcd_int(kv, "create_revision"), etcd_int(kv, "create_revision"),
-			 &row);
+	rc = etcd_lock_to_row(&l, etcd_int(kv, "create_revision"), etcd_int(kv, "create_revision"),
+			      &row);
 	if (rc == 0 && w->fn)
 		rc = w->fn(w->ctx, key + w->prefix_len, strlen(key + w->prefix_len), &row);
 	else if (rc == 0 && (!l.expires || l.expire_time > w->now))
 		w->count++;
-	lock_clear(&l);
+	etcd_lock_clear(&l);
 	return rc;
 }
 
 static int walk_locks(struct etcd_store *es, struct row_walk *w)
 {
-	char *start = etcd_key(es, "locks", ""), *end = start ? prefix_end(start) : NULL;
+	char *start = etcd_key(es, "locks", ""), *end = start ? etcd_prefix_end(start) : NULL;
 	json_object *reply = NULL;
-	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+	int rc = start && end ? etcd_range(es, start, end, false, 0, &reply) : -ENOMEM;
 
 	w->es = es;
 	w->prefix_len = start ? strlen(start) : 0;
 	if (rc == 0)
-		rc = each_kv(reply, walk_row, w);
+		rc = etcd_each_kv(reply, walk_row, w);
 	json_object_put(reply);
 	free(start);
 	free(end);
@@ -1368,17 +718,17 @@ static int etcd_store_dir_get(struct store *base, const char *path, struct store
 	memset(dir, 0, sizeof(*dir));
 	if (!k)
 		return -ENOMEM;
-	rc = range(es, k, NULL, false, 0, &reply);
+	rc = etcd_range(es, k, NULL, false, 0, &reply);
 	free(k);
-	if (rc == 0 && !(json_object_object_get_ex(reply, "kvs", &kvs) &&
-			 json_object_array_length(kvs) > 0))
+	if (rc == 0 &&
+	    !(json_object_object_get_ex(reply, "kvs", &kvs) && json_object_array_length(kvs) > 0))
 		rc = -ENOENT;
 	if (rc == 0)
-		value = kv_json(json_object_array_get_idx(kvs, 0));
+		value = etcd_kv_value(json_object_array_get_idx(kvs, 0));
 	if (rc == 0) {
-		copy_field(value, "timeout", dir->timeout, sizeof(dir->timeout));
-		copy_field(value, "ttl", dir->ttl, sizeof(dir->ttl));
-		copy_field(value, "open", dir->open, sizeof(dir->open));
+		etcd_copy_field(value, "timeout", dir->timeout, sizeof(dir->timeout));
+		etcd_copy_field(value, "ttl", dir->ttl, sizeof(dir->ttl));
+		etcd_copy_field(value, "open", dir->open, sizeof(dir->open));
 		if (value && json_object_object_get_ex(value, "tags", NULL) &&
 		    !(dir->tags = strdup(etcd_text(value, "tags"))))
 			rc = -ENOMEM;
@@ -1432,11 +782,10 @@ static int walk_dir(void *ctx, const char *key, json_object *kv)
 }
 
 /* Each directory key under P/dirs/ that starts with below ("" for all). */
-static int dirs_below(struct etcd_store *es, const char *below, int64_t limit,
-		      json_object **reply)
+static int dirs_below(struct etcd_store *es, const char *below, int64_t limit, json_object **reply)
 {
-	char *start = etcd_key(es, "dirs", below), *end = start ? prefix_end(start) : NULL;
-	int rc = start && end ? range(es, start, end, false, limit, reply) : -ENOMEM;
+	char *start = etcd_key(es, "dirs", below), *end = start ? etcd_prefix_end(start) : NULL;
+	int rc = start && end ? etcd_range(es, start, end, false, limit, reply) : -ENOMEM;
 
 	free(start);
 	free(end);
@@ -1457,7 +806,7 @@ static int etcd_store_dir_for_each_below(struct store *base, const char *path, s
 	w.prefix_len = strlen(es->prefix) + strlen("/dirs/");
 	rc = dirs_below(es, below, 0, &reply);
 	if (rc == 0)
-		rc = each_kv(reply, walk_dir, &w);
+		rc = etcd_each_kv(reply, walk_dir, &w);
 	json_object_put(reply);
 	free(below);
 	return rc;
@@ -1491,9 +840,8 @@ static char *instance_text(const struct instance *in)
 {
 	char *text;
 
-	return asprintf(&text, "%s %d %" PRIu64, in->host, (int)in->pid, in->start_time) < 0
-		       ? NULL
-		       : text;
+	return asprintf(&text, "%s %d %" PRIu64, in->host, (int)in->pid, in->start_time) < 0 ? NULL
+											     : text;
 }
 
 static char *waiter_value(const struct instance *in, bool parked)
@@ -1503,7 +851,7 @@ static char *waiter_value(const struct instance *in, bool parked)
 
 	json_object_object_add(obj, "host", json_object_new_string(in->host));
 	json_object_object_add(obj, "pid", json_object_new_int64(in->pid));
-	json_object_object_add(obj, "start_time", int_string((int64_t)in->start_time));
+	json_object_object_add(obj, "start_time", etcd_json_int((int64_t)in->start_time));
 	if (parked)
 		json_object_object_add(obj, "parked", json_object_new_boolean(1));
 	value = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
@@ -1520,8 +868,8 @@ static int etcd_store_waiter_add(struct store *base, const char *key, const stru
 	int rc;
 
 	assert(es->in_write);
-	if (!who || !value || asprintf(&k, "%s/waiters/%s//%s %" PRIu64, es->prefix, key, who,
-				       ++es->nonce) < 0) {
+	if (!who || !value ||
+	    asprintf(&k, "%s/waiters/%s//%s %" PRIu64, es->prefix, key, who, ++es->nonce) < 0) {
 		free(who);
 		free(value);
 		return -ENOMEM;
@@ -1587,11 +935,11 @@ static int walk_waiter(void *ctx, const char *key, json_object *kv)
 {
 	struct waiter_walk *w = ctx;
 	struct etcd_store *es = w->es;
-	json_object *value = kv_json(kv);
+	json_object *value = etcd_kv_value(kv);
 	struct store_waiter waiter = {.id = etcd_int(kv, "create_revision")};
 	int rc = 0;
 
-	copy_field(value, "host", waiter.instance.host, sizeof(waiter.instance.host));
+	etcd_copy_field(value, "host", waiter.instance.host, sizeof(waiter.instance.host));
 	waiter.instance.pid = (int32_t)etcd_int(value, "pid");
 	waiter.instance.start_time = (uint64_t)etcd_int(value, "start_time");
 	waiter.parked = json_object_get_boolean(json_object_object_get(value, "parked"));
@@ -1623,8 +971,7 @@ static int walk_waiter(void *ctx, const char *key, json_object *kv)
 	return w->fn(w->ctx, &waiter);
 }
 
-static int etcd_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn,
-				 void *ctx)
+static int etcd_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn, void *ctx)
 {
 	struct etcd_store *es = etcd_of(base);
 	struct waiter_walk w = {.es = es, .fn = fn, .ctx = ctx};
@@ -1641,10 +988,10 @@ static int etcd_store_waiters_of(struct store *base, const char *key, store_wait
 			forget_waiter(es, &es->waiter_ids[i]);
 		else
 			i++;
-	end = prefix_end(start);
-	rc = end ? range(es, start, end, true, 0, &reply) : -ENOMEM;
+	end = etcd_prefix_end(start);
+	rc = end ? etcd_range(es, start, end, true, 0, &reply) : -ENOMEM;
 	if (rc == 0)
-		rc = each_kv(reply, walk_waiter, &w);
+		rc = etcd_each_kv(reply, walk_waiter, &w);
 	json_object_put(reply);
 	free(start);
 	free(end);
@@ -1655,13 +1002,13 @@ static int etcd_store_waiters_delete_instance(struct store *base, const struct i
 {
 	struct etcd_store *es = etcd_of(base);
 	struct waiter_walk w = {.es = es, .only = in};
-	char *start = etcd_key(es, "waiters", ""), *end = start ? prefix_end(start) : NULL;
+	char *start = etcd_key(es, "waiters", ""), *end = start ? etcd_prefix_end(start) : NULL;
 	json_object *reply = NULL;
-	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+	int rc = start && end ? etcd_range(es, start, end, false, 0, &reply) : -ENOMEM;
 
 	assert(es->in_write);
 	if (rc == 0)
-		rc = each_kv(reply, walk_waiter, &w);
+		rc = etcd_each_kv(reply, walk_waiter, &w);
 	json_object_put(reply);
 	free(start);
 	free(end);
@@ -1696,7 +1043,7 @@ static int etcd_store_holds_write(struct store *base, int64_t cache_id,
 
 	if (!e)
 		return -ENOENT;
-	rc = copy_lock(&copy, &kept);
+	rc = etcd_lock_copy(&copy, &kept);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < kept.holds.count; i++)
@@ -1729,161 +1076,33 @@ struct instance_walk {
 static int walk_instances(void *ctx, const char *key, json_object *kv)
 {
 	struct instance_walk *w = ctx;
-	json_object *value = kv_json(kv);
+	json_object *value = etcd_kv_value(kv);
 	struct etcd_lock l;
-	int rc = lock_from_json(value, &l);
+	int rc = etcd_lock_from_json(value, &l);
 
 	json_object_put(value);
 	if (rc < 0)
 		return 0;
 	for (size_t i = 0; rc == 0 && i < l.holds.count; i++)
 		rc = w->fn(w->ctx, key + w->prefix_len, &l.holds.items[i].instance);
-	lock_clear(&l);
+	etcd_lock_clear(&l);
 	return rc;
 }
 
 static int etcd_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx)
 {
 	struct etcd_store *es = etcd_of(base);
-	char *start = etcd_key(es, "locks", ""), *end = start ? prefix_end(start) : NULL;
+	char *start = etcd_key(es, "locks", ""), *end = start ? etcd_prefix_end(start) : NULL;
 	struct instance_walk w = {.prefix_len = start ? strlen(start) : 0, .fn = fn, .ctx = ctx};
 	json_object *reply = NULL;
-	int rc = start && end ? range(es, start, end, false, 0, &reply) : -ENOMEM;
+	int rc = start && end ? etcd_range(es, start, end, false, 0, &reply) : -ENOMEM;
 
 	if (rc == 0)
-		rc = each_kv(reply, walk_instances, &w);
+		rc = etcd_each_kv(reply, walk_instances, &w);
 	json_object_put(reply);
 	free(start);
 	free(end);
 	return rc;
-}
-
-/* --- the session lease and the watch ------------------------------------- */
-
-/* Sleep until the store stops or seconds pass: true when stopping. */
-static bool rest(struct etcd_store *es, double seconds)
-{
-	struct timespec until;
-	bool stop;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - floor(seconds)) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&es->stop_lock);
-	while (!es->stop && pthread_cond_timedwait(&es->stop_cond, &es->stop_lock, &until) == 0)
-		;
-	stop = es->stop;
-	pthread_mutex_unlock(&es->stop_lock);
-	return stop;
-}
-
-static int grant_session(struct etcd_client *c, unsigned ttl, int64_t *lease)
-{
-	json_object *req = json_object_new_object(), *reply = NULL;
-	int rc;
-
-	json_object_object_add(req, "TTL", json_object_new_int64(ttl));
-	rc = call(c, "/v3/lease/grant", req, true, &reply);
-	*lease = rc == 0 ? etcd_int(reply, "ID") : 0;
-	json_object_put(reply);
-	return rc == 0 && !*lease ? -EIO : rc;
-}
-
-/*
- * Renew the session every third of its TTL.  A lease etcd no longer knows
- * (this machine was cut off for longer than the TTL) is replaced: what
- * rode on it is gone already, and the watch tells the rest of lockfs.
- */
-static void *keepalive_main(void *arg)
-{
-	struct etcd_store *es = arg;
-	struct etcd_client *c;
-
-	if (etcd_client_new(&es->opts.cluster, &c) < 0)
-		return NULL;
-	while (!rest(es, es->opts.session_ttl / 3.0)) {
-		int64_t lease;
-
-		if (keep_alive(c, atomic_load(&es->lease)) == 0 &&
-		    grant_session(c, es->opts.session_ttl, &lease) == 0)
-			atomic_store(&es->lease, lease);
-	}
-	etcd_client_free(c);
-	return NULL;
-}
-
-static int on_watch_line(void *ctx, json_object *obj)
-{
-	struct etcd_store *es = ctx;
-	json_object *result = json_object_object_get(obj, "result"), *events;
-	int64_t revision = etcd_int(json_object_object_get(result, "header"), "revision");
-	bool foreign = false;
-
-	if (!result)
-		return 0;
-	if (json_object_get_boolean(json_object_object_get(result, "canceled")) ||
-	    etcd_int(result, "compact_revision"))
-		return -ESTALE; /* start again from now */
-	if (json_object_get_boolean(json_object_object_get(result, "created"))) {
-		atomic_store(&es->watching, true);
-		atomic_fetch_add(&es->epoch, 1); /* whatever happened before it */
-		wake(es);
-		return 0;
-	}
-	if (revision > es->start_revision)
-		es->start_revision = revision;
-	if (!json_object_object_get_ex(result, "events", &events))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(events); i++) {
-		json_object *kv = json_object_object_get(json_object_array_get_idx(events, i), "kv");
-
-		if (foreign_change(es, etcd_int(kv, "mod_revision")))
-			foreign = true;
-	}
-	if (foreign)
-		atomic_fetch_add(&es->epoch, 1);
-	wake(es);
-	return 0;
-}
-
-static void *watch_main(void *arg)
-{
-	struct etcd_store *es = arg;
-	struct etcd_client *c;
-	char *start = NULL, *end = NULL;
-
-	if (etcd_client_new(&es->opts.cluster, &c) < 0)
-		return NULL;
-	if (asprintf(&start, "%s/", es->prefix) < 0 || !(end = prefix_end(start)))
-		goto out;
-	while (!es->stop) {
-		json_object *req = json_object_new_object(), *create = json_object_new_object();
-		const char *body;
-
-		json_object_object_add(create, "key", b64_string(start, strlen(start)));
-		json_object_object_add(create, "range_end", b64_string(end, strlen(end)));
-		if (es->start_revision)
-			json_object_object_add(create, "start_revision",
-					       int_string(es->start_revision + 1));
-		json_object_object_add(req, "create_request", create);
-		body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-		if (etcd_stream(c, "/v3/watch", body, on_watch_line, es, &es->stop) == -ESTALE)
-			es->start_revision = 0;
-		json_object_put(req);
-		atomic_store(&es->watching, false);
-		wake(es); /* look at everything again */
-		if (rest(es, 0.2))
-			break;
-	}
-out:
-	free(start);
-	free(end);
-	etcd_client_free(c);
-	return NULL;
 }
 
 /* --- opening and closing ------------------------------------------------- */
@@ -1906,12 +1125,12 @@ static void etcd_store_close(struct store *base)
 		/* What rode on the session goes now, not after its TTL. */
 		json_object *req = json_object_new_object(), *reply = NULL;
 
-		json_object_object_add(req, "ID", int_string(atomic_load(&es->lease)));
-		call(es->client, "/v3/lease/revoke", req, true, &reply);
+		json_object_object_add(req, "ID", etcd_json_int(atomic_load(&es->lease)));
+		etcd_post(es->client, "/v3/lease/revoke", req, true, &reply);
 		json_object_put(reply);
 	}
 	transaction_clear(es);
-	cache_forget(es, NULL);
+	etcd_cache_forget(es, NULL);
 	for (size_t i = 0; i < es->waiter_id_count; i++)
 		free(es->waiter_ids[i].etcd_key);
 	free(es->waiter_ids);
@@ -1934,50 +1153,50 @@ static bool etcd_store_may_evict(const struct store *base)
 }
 
 static const struct store_ops etcd_store_ops = {
-	.name = "etcd",
-	.close = etcd_store_close,
-	.may_evict = etcd_store_may_evict,
-	.begin = etcd_store_begin,
-	.commit = etcd_store_commit,
-	.rollback = etcd_store_rollback,
-	.read_begin = etcd_store_read_begin,
-	.read_end = etcd_store_read_end,
-	.epoch = etcd_store_epoch,
-	.epoch_seen = etcd_store_epoch_seen,
-	.data_version = etcd_store_data_version,
-	.change_fd = etcd_store_change_fd,
-	.changes_drained = etcd_store_changes_drained,
-	.get_row = etcd_store_get_row,
-	.put_lock = etcd_store_put_lock,
-	.set_count = etcd_store_set_count,
-	.set_expiry = etcd_store_set_expiry,
-	.set_tags = etcd_store_set_tags,
-	.set_note = etcd_store_set_note,
-	.delete_row = etcd_store_delete_row,
-	.next_generation = etcd_store_next_generation,
-	.for_each_row = etcd_store_for_each_row,
-	.count_holders = etcd_store_count_holders,
-	.dir_get = etcd_store_dir_get,
-	.dir_put = etcd_store_dir_put,
-	.dir_delete = etcd_store_dir_delete,
-	.dir_for_each_below = etcd_store_dir_for_each_below,
-	.dir_kept = etcd_store_dir_kept,
-	.waiter_add = etcd_store_waiter_add,
-	.waiter_delete = etcd_store_waiter_delete,
-	.waiter_park = etcd_store_waiter_park,
-	.waiters_delete_instance = etcd_store_waiters_delete_instance,
-	.waiters_of = etcd_store_waiters_of,
-	.holds_read = etcd_store_holds_read,
-	.hold_add = etcd_store_hold_add,
-	.holds_write = etcd_store_holds_write,
-	.hold_instances = etcd_store_hold_instances,
+    .name = "etcd",
+    .close = etcd_store_close,
+    .may_evict = etcd_store_may_evict,
+    .begin = etcd_store_begin,
+    .commit = etcd_store_commit,
+    .rollback = etcd_store_rollback,
+    .read_begin = etcd_store_read_begin,
+    .read_end = etcd_store_read_end,
+    .epoch = etcd_store_epoch,
+    .epoch_seen = etcd_store_epoch_seen,
+    .data_version = etcd_store_data_version,
+    .change_fd = etcd_store_change_fd,
+    .changes_drained = etcd_store_changes_drained,
+    .get_row = etcd_store_get_row,
+    .put_lock = etcd_store_put_lock,
+    .set_count = etcd_store_set_count,
+    .set_expiry = etcd_store_set_expiry,
+    .set_tags = etcd_store_set_tags,
+    .set_note = etcd_store_set_note,
+    .delete_row = etcd_store_delete_row,
+    .next_generation = etcd_store_next_generation,
+    .for_each_row = etcd_store_for_each_row,
+    .count_holders = etcd_store_count_holders,
+    .dir_get = etcd_store_dir_get,
+    .dir_put = etcd_store_dir_put,
+    .dir_delete = etcd_store_dir_delete,
+    .dir_for_each_below = etcd_store_dir_for_each_below,
+    .dir_kept = etcd_store_dir_kept,
+    .waiter_add = etcd_store_waiter_add,
+    .waiter_delete = etcd_store_waiter_delete,
+    .waiter_park = etcd_store_waiter_park,
+    .waiters_delete_instance = etcd_store_waiters_delete_instance,
+    .waiters_of = etcd_store_waiters_of,
+    .holds_read = etcd_store_holds_read,
+    .hold_add = etcd_store_hold_add,
+    .holds_write = etcd_store_holds_write,
+    .hold_instances = etcd_store_hold_instances,
 };
 
 /* Is it etcd's gateway?  A range of the prefix answers with a header and a revision. */
 static int check_cluster(struct etcd_store *es, char *why, size_t cap)
 {
 	json_object *reply = NULL;
-	int rc = range(es, es->prefix, NULL, false, 1, &reply);
+	int rc = etcd_range(es, es->prefix, NULL, false, 1, &reply);
 
 	if (rc == -EIO)
 		rc = -ETIMEDOUT; /* range says EIO for "did not answer" */
@@ -1994,8 +1213,7 @@ static int check_cluster(struct etcd_store *es, char *why, size_t cap)
 	return rc;
 }
 
-int store_open_etcd(const struct etcd_options *options, struct store **out, char *why,
-		    size_t cap)
+int store_open_etcd(const struct etcd_options *options, struct store **out, char *why, size_t cap)
 {
 	struct etcd_store *es = calloc(1, sizeof(*es));
 	const struct instance *self = instance_self();
@@ -2022,14 +1240,14 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 	if (rc == 0)
 		rc = check_cluster(es, why, cap);
 	if (rc == 0)
-		rc = grant_session(es->client, options->session_ttl, &lease);
+		rc = etcd_grant_session(es->client, options->session_ttl, &lease);
 	if (rc < 0)
 		goto fail;
 	atomic_store(&es->lease, lease);
-	rc = -pthread_create(&es->keepalive_thread, NULL, keepalive_main, es);
+	rc = -pthread_create(&es->keepalive_thread, NULL, etcd_keepalive_main, es);
 	es->keepalive_started = rc == 0;
 	if (rc == 0)
-		rc = -pthread_create(&es->watch_thread, NULL, watch_main, es);
+		rc = -pthread_create(&es->watch_thread, NULL, etcd_watch_main, es);
 	es->watch_started = rc == 0;
 	if (rc < 0)
 		goto fail;

@@ -15,7 +15,7 @@
 
 struct etcd_options {
 	struct etcd_config cluster;
-	const char *prefix;  /* without a trailing '/', e.g. "/lockfs" */
+	const char *prefix;   /* without a trailing '/', e.g. "/lockfs" */
 	unsigned session_ttl; /* seconds, at least 2 */
 };
 
@@ -24,7 +24,6 @@ struct etcd_options {
  * member answered, -EINVAL when one answered something that is not etcd's
  * gateway (what it said is copied to why), other -errno.
  */
-int store_open_etcd(const struct etcd_options *options, struct store **out, char *why,
-		    size_t cap);
+int store_open_etcd(const struct etcd_options *options, struct store **out, char *why, size_t cap);
 
 #endif

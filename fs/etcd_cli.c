@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_PREFIX "/lockfs"
-#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_PREFIX	    "/lockfs"
+#define DEFAULT_TIMEOUT_MS  1000
 #define DEFAULT_SESSION_TTL 10
 
 static int read_prefix(const char *typed, struct etcd_options *opts)
@@ -27,7 +27,8 @@ static int read_prefix(const char *typed, struct etcd_options *opts)
 	while (len > 1 && typed[len - 1] == '/')
 		len--;
 	if (typed[0] != '/' || len < 2 || strstr(typed, "//") || len > 512) {
-		fprintf(stderr, "lockfs: bad etcd prefix '%s': a key path such as /lockfs\n", typed);
+		fprintf(stderr, "lockfs: bad etcd prefix '%s': a key path such as /lockfs\n",
+			typed);
 		return -1;
 	}
 	prefix = strndup(typed, len);
@@ -46,8 +47,9 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	if (!cli->urls) {
-		const char *given = cli->prefix ? "--etcd-prefix" : cli->timeout ? "--etcd-timeout"
-							   : "--session-ttl";
+		const char *given = cli->prefix	   ? "--etcd-prefix"
+				    : cli->timeout ? "--etcd-timeout"
+						   : "--session-ttl";
 
 		if (!cli->prefix && !cli->timeout && !cli->session_ttl)
 			return 0;
@@ -63,15 +65,16 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 	rc = etcd_config_parse(urls, &opts->cluster, bad, sizeof(bad));
 	free(urls);
 	if (rc < 0) {
-		fprintf(stderr, "lockfs: bad etcd URL '%s': http://HOST:PORT[,http://HOST:PORT...]\n",
-			bad);
+		fprintf(stderr,
+			"lockfs: bad etcd URL '%s': http://HOST:PORT[,http://HOST:PORT...]\n", bad);
 		return -1;
 	}
 	opts->cluster.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (cli->timeout) {
 		seconds = strtod(cli->timeout, &end);
 		if (end == cli->timeout || *end || !(seconds >= 0.01 && seconds <= 3600)) {
-			fprintf(stderr, "lockfs: bad etcd timeout '%s': seconds from 0.01 to 3600\n",
+			fprintf(stderr,
+				"lockfs: bad etcd timeout '%s': seconds from 0.01 to 3600\n",
 				cli->timeout);
 			goto fail;
 		}
@@ -81,7 +84,8 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 	if (cli->session_ttl) {
 		ttl = strtol(cli->session_ttl, &end, 10);
 		if (end == cli->session_ttl || *end || ttl < 2 || ttl > 86400) {
-			fprintf(stderr, "lockfs: bad session ttl '%s': whole seconds from 2 to 86400\n",
+			fprintf(stderr,
+				"lockfs: bad session ttl '%s': whole seconds from 2 to 86400\n",
 				cli->session_ttl);
 			goto fail;
 		}

@@ -48,19 +48,22 @@ int main(int argc, char *argv[])
 		json_object *reply;
 		int64_t revision;
 
-		snprintf(body, sizeof(body),
-			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":\"0\","
-			 "\"result\":\"EQUAL\"}],\"success\":[{\"request_put\":{\"key\":\"%s\","
-			 "\"value\":\"%s\"}}],\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]}",
-			 k64, k64, v64, k64);
+		snprintf(
+		    body, sizeof(body),
+		    "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":\"0\","
+		    "\"result\":\"EQUAL\"}],\"success\":[{\"request_put\":{\"key\":\"%s\","
+		    "\"value\":\"%s\"}}],\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]}",
+		    k64, k64, v64, k64);
 		if (etcd_call(c, "/v3/kv/txn", body, false, &reply) < 0)
 			return 1;
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
 		json_object_put(reply);
-		snprintf(body, sizeof(body),
-			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\",\"mod_revision\":\"%lld\","
-			 "\"result\":\"EQUAL\"}],\"success\":[{\"request_delete_range\":{\"key\":\"%s\"}}]}",
-			 k64, (long long)revision, k64);
+		snprintf(
+		    body, sizeof(body),
+		    "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\",\"mod_revision\":\"%lld\","
+		    "\"result\":\"EQUAL\"}],\"success\":[{\"request_delete_range\":{\"key\":\"%s\"}"
+		    "}]}",
+		    k64, (long long)revision, k64);
 		if (etcd_call(c, "/v3/kv/txn", body, false, &reply) < 0)
 			return 1;
 		json_object_put(reply);

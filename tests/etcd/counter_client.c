@@ -8,9 +8,9 @@
  * reads its user.lock.generation, reads COUNTER, writes it plus one, and
  * unlinks LOCK.  LOG gets one line per round: "GENERATION START END" (wall
  * clock, nanoseconds, from just after the grant to just before the
- * release).  An acquisition or a read of the generation that fails with EIO (no etcd member answered)
- * is tried again; so is a release, until it is done (ENOENT after a lost
- * answer means it was).  Exit status: 0, or 1 after another error.
+ * release).  An acquisition or a read of the generation that fails with EIO (no etcd member
+ * answered) is tried again; so is a release, until it is done (ENOENT after a lost answer means it
+ * was).  Exit status: 0, or 1 after another error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +67,8 @@ int main(int argc, char *argv[])
 
 		while ((fd = open(argv[1], O_WRONLY | O_CREAT, 0644)) < 0)
 			if (errno != EIO && errno != EINTR) {
-				fprintf(stderr, "counter_client: open %s: %s\n", argv[1], strerror(errno));
+				fprintf(stderr, "counter_client: open %s: %s\n", argv[1],
+					strerror(errno));
 				return 1;
 			}
 		start = now_ns();
@@ -84,7 +85,8 @@ int main(int argc, char *argv[])
 		fprintf(log, "%s %lld %lld\n", gen[0] ? gen : "?", start, end);
 		while (unlink(argv[1]) < 0 && errno != ENOENT)
 			if (errno != EIO && errno != EINTR) {
-				fprintf(stderr, "counter_client: unlink %s: %s\n", argv[1], strerror(errno));
+				fprintf(stderr, "counter_client: unlink %s: %s\n", argv[1],
+					strerror(errno));
 				return 1;
 			}
 	}

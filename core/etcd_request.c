@@ -1,0 +1,359 @@
+/*
+ * etcd_request.c — the etcd store's reads and writes of keys.
+ *
+ * Why a cache of reads: a lock operation reads its lock key, its line and
+ * its directory's policy before it writes; over a network each read is a
+ * round trip.  While the watch shows no change by another machine (the
+ * epoch holds), what was read before, or written by this store's own
+ * commit, is still what etcd holds, and a write decided on it is guarded
+ * by its revisions anyway.
+ */
+#include "etcd_store_int.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- requests ------------------------------------------------------------ */
+
+json_object *etcd_json_base64(const void *data, size_t n)
+{
+	char *text = etcd_base64(data, n);
+	json_object *obj = text ? json_object_new_string(text) : NULL;
+
+	free(text);
+	return obj;
+}
+
+json_object *etcd_json_int(int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return json_object_new_string(buf);
+}
+
+/* The key after every key that starts with prefix (etcd's range_end for a prefix). */
+char *etcd_prefix_end(const char *prefix)
+{
+	char *end = strdup(prefix);
+	size_t n = strlen(prefix);
+
+	if (end && n)
+		end[n - 1]++;
+	return end;
+}
+
+/* Call path with obj as its body (consumed). */
+int etcd_post(struct etcd_client *c, const char *path, json_object *obj, bool repeatable,
+	      json_object **reply)
+{
+	const char *body = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	int rc = body ? etcd_call(c, path, body, repeatable, reply) : -ENOMEM;
+
+	json_object_put(obj);
+	return rc;
+}
+
+/* The errno a lock operation reports for a cluster that did not answer. */
+int etcd_unreachable(int rc)
+{
+	return rc == -ETIMEDOUT || rc == -EIO ? -EIO : rc;
+}
+
+static char *range_request(const char *key, const char *end, bool by_create, int64_t limit)
+{
+	json_object *req = json_object_new_object();
+	char *text;
+
+	json_object_object_add(req, "key", etcd_json_base64(key, strlen(key)));
+	if (end)
+		json_object_object_add(req, "range_end", etcd_json_base64(end, strlen(end)));
+	if (by_create) {
+		json_object_object_add(req, "sort_target", json_object_new_string("CREATE"));
+		json_object_object_add(req, "sort_order", json_object_new_string("ASCEND"));
+	}
+	if (limit)
+		json_object_object_add(req, "limit", etcd_json_int(limit));
+	text = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	return text;
+}
+
+static void cache_drop(struct cached_read *c)
+{
+	free(c->request);
+	free(c->key);
+	free(c->end);
+	json_object_put(c->reply);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Forget what may have changed: the answers whose range covers key (NULL: all). */
+void etcd_cache_forget(struct etcd_store *es, const char *key)
+{
+	for (unsigned i = 0; i < READ_CACHE; i++) {
+		struct cached_read *c = &es->cache[i];
+
+		if (c->request &&
+		    (!key || (c->end ? strcmp(c->key, key) <= 0 && strcmp(key, c->end) < 0
+				     : strcmp(c->key, key) == 0)))
+			cache_drop(c);
+	}
+}
+
+/* Keep reply (a reference is taken) as the answer to request, as of epoch. */
+static void cache_keep(struct etcd_store *es, char *request, const char *key, const char *end,
+		       uint64_t epoch, json_object *reply)
+{
+	struct cached_read *c = &es->cache[es->cache_next++ % READ_CACHE];
+
+	cache_drop(c);
+	c->request = request;
+	c->key = strdup(key);
+	c->end = end ? strdup(end) : NULL;
+	c->epoch = epoch;
+	c->reply = json_object_get(reply);
+	if (!c->key || (end && !c->end))
+		cache_drop(c);
+}
+
+/*
+ * Range over [key, end) (end NULL: key alone); *reply holds "kvs".  While
+ * the watch runs and no other machine has changed anything since, the
+ * answer kept from an earlier range (or this store's own commit) serves:
+ * a write decided on it is still guarded by its revisions.
+ */
+int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_create,
+	       int64_t limit, json_object **reply)
+{
+	char *request = range_request(key, end, by_create, limit);
+	uint64_t epoch = atomic_load(&es->epoch);
+	bool watching = atomic_load(&es->watching);
+	int rc;
+
+	if (!request)
+		return -ENOMEM;
+	for (unsigned i = 0; watching && i < READ_CACHE; i++) {
+		struct cached_read *c = &es->cache[i];
+
+		if (c->request && c->epoch == epoch && strcmp(c->request, request) == 0) {
+			free(request);
+			*reply = json_object_get(c->reply);
+			return 0;
+		}
+	}
+	rc = etcd_unreachable(etcd_call(es->client, "/v3/kv/range", request, true, reply));
+	if (rc == 0 && watching)
+		cache_keep(es, request, key, end, epoch, *reply);
+	else
+		free(request);
+	return rc;
+}
+
+/* After this store's commit: what it wrote to a lock key is that key's answer now. */
+void etcd_cache_written(struct etcd_store *es, const char *key, const struct entry *e,
+			int64_t revision)
+{
+	json_object *reply = json_object_new_object(), *kvs = json_object_new_array();
+	char *request = range_request(key, NULL, false, 0);
+
+	etcd_cache_forget(es, key);
+	if (e->present) {
+		json_object *kv = json_object_new_object();
+
+		json_object_object_add(kv, "key", etcd_json_base64(key, strlen(key)));
+		json_object_object_add(kv, "value",
+				       etcd_json_base64(e->written, strlen(e->written)));
+		json_object_object_add(
+		    kv, "create_revision",
+		    etcd_json_int(e->existed && !e->recreate ? e->create_revision : revision));
+		json_object_object_add(kv, "mod_revision", etcd_json_int(revision));
+		json_object_object_add(kv, "lease", etcd_json_int(e->written_lease));
+		json_object_array_add(kvs, kv);
+	}
+	json_object_object_add(reply, "kvs", kvs);
+	if (request)
+		cache_keep(es, request, key, NULL, atomic_load(&es->epoch), reply);
+	json_object_put(reply);
+}
+
+int etcd_each_kv(json_object *reply, etcd_kv_fn fn, void *ctx)
+{
+	json_object *kvs;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(reply, "kvs", &kvs))
+		return 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(kvs); i++) {
+		json_object *kv = json_object_array_get_idx(kvs, i);
+		uint8_t *key;
+		size_t n;
+
+		if (etcd_unbase64(etcd_text(kv, "key"), &key, &n) < 0)
+			continue;
+		rc = fn(ctx, (const char *)key, kv);
+		free(key);
+	}
+	return rc;
+}
+
+/* A kv's value, decoded and parsed (NULL when it is not JSON). */
+json_object *etcd_kv_value(json_object *kv)
+{
+	uint8_t *value;
+	size_t n;
+	json_object *obj;
+
+	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
+		return NULL;
+	obj = json_tokener_parse((const char *)value);
+	free(value);
+	return obj;
+}
+
+/* --- keys ---------------------------------------------------------------- */
+
+char *etcd_key(const struct etcd_store *es, const char *space, const char *name)
+{
+	char *key;
+
+	return asprintf(&key, "%s/%s/%s", es->prefix, space, name) < 0 ? NULL : key;
+}
+
+/* Under own_lock. */
+static bool is_own(const struct etcd_store *es, int64_t revision)
+{
+	for (unsigned i = 0; i < OWN_REVISIONS; i++)
+		if (es->own[i] == revision)
+			return true;
+	return false;
+}
+
+void etcd_wake(struct etcd_store *es)
+{
+	uint64_t one = 1;
+
+	if (write(es->event_fd, &one, sizeof(one)) < 0)
+		return; /* full: readable anyway */
+}
+
+/*
+ * A transaction, with its revision remembered as this store's own: the
+ * watch may tell of it before its answer arrives, so events seen while
+ * one is in flight are judged once it has been answered.
+ */
+int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
+{
+	bool foreign = false;
+	int rc;
+
+	pthread_mutex_lock(&es->own_lock);
+	es->in_flight++;
+	pthread_mutex_unlock(&es->own_lock);
+	rc = etcd_post(es->client, "/v3/kv/txn", req, false, reply);
+	pthread_mutex_lock(&es->own_lock);
+	es->in_flight--;
+	if (rc == 0)
+		es->own[es->own_next++ % OWN_REVISIONS] =
+		    etcd_int(json_object_object_get(*reply, "header"), "revision");
+	if (es->in_flight == 0) {
+		foreign = es->deferred_overflow;
+		for (unsigned i = 0; i < es->deferred_count; i++)
+			foreign = foreign || !is_own(es, es->deferred[i]);
+		es->deferred_count = 0;
+		es->deferred_overflow = false;
+	}
+	pthread_mutex_unlock(&es->own_lock);
+	if (foreign) {
+		atomic_fetch_add(&es->epoch, 1);
+		etcd_wake(es);
+	}
+	return rc;
+}
+
+/* The watch saw a change made at revision: true when it is another's (so far as known now). */
+bool etcd_foreign_change(struct etcd_store *es, int64_t revision)
+{
+	bool foreign = false;
+
+	pthread_mutex_lock(&es->own_lock);
+	if (is_own(es, revision))
+		;
+	else if (es->in_flight == 0)
+		foreign = true;
+	else if (es->deferred_count < OWN_REVISIONS)
+		es->deferred[es->deferred_count++] = revision;
+	else
+		es->deferred_overflow = true;
+	pthread_mutex_unlock(&es->own_lock);
+	return foreign;
+}
+
+void etcd_txn_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "key", etcd_json_base64(key, strlen(key)));
+	json_object_object_add(c, "result", json_object_new_string("EQUAL"));
+	if (existed) {
+		json_object_object_add(c, "target", json_object_new_string("MOD"));
+		json_object_object_add(c, "mod_revision", etcd_json_int(mod_revision));
+	} else {
+		json_object_object_add(c, "target", json_object_new_string("CREATE"));
+		json_object_object_add(c, "create_revision", etcd_json_int(0));
+	}
+	json_object_array_add(compares, c);
+}
+
+void etcd_txn_put(json_object *ops, const char *key, const char *value, int64_t lease,
+		  bool keep_lease)
+{
+	json_object *op = json_object_new_object(), *put = json_object_new_object();
+
+	json_object_object_add(put, "key", etcd_json_base64(key, strlen(key)));
+	json_object_object_add(put, "value", etcd_json_base64(value, strlen(value)));
+	if (keep_lease)
+		json_object_object_add(put, "ignore_lease", json_object_new_boolean(1));
+	else if (lease)
+		json_object_object_add(put, "lease", etcd_json_int(lease));
+	json_object_object_add(op, "request_put", put);
+	json_object_array_add(ops, op);
+}
+
+void etcd_txn_delete(json_object *ops, const char *key)
+{
+	json_object *op = json_object_new_object(), *del = json_object_new_object();
+
+	json_object_object_add(del, "key", etcd_json_base64(key, strlen(key)));
+	json_object_object_add(op, "request_delete_range", del);
+	json_object_array_add(ops, op);
+}
+
+/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
+int etcd_read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
+		  int64_t *mod_revision, json_object **value)
+{
+	json_object *reply = NULL, *kvs;
+	int rc = etcd_range(es, key, NULL, false, 0, &reply);
+
+	*value = NULL;
+	if (rc == 0 && json_object_object_get_ex(reply, "kvs", &kvs) &&
+	    json_object_array_length(kvs) > 0) {
+		json_object *kv = json_object_array_get_idx(kvs, 0);
+
+		*create_revision = etcd_int(kv, "create_revision");
+		*mod_revision = etcd_int(kv, "mod_revision");
+		*value = etcd_kv_value(kv);
+		rc = 1;
+	}
+	json_object_put(reply);
+	return rc;
+}

@@ -1,0 +1,253 @@
+/*
+ * etcd_store_int.h — what the etcd store's files share; nothing else
+ * includes it.
+ *
+ * etcd_store.c keeps the store's operations (transactions, rows,
+ * directories, the line, holds) and opens and closes it;
+ * etcd_request.c reads and writes keys (the range cache, transactions and
+ * the telling apart of this store's own commits); etcd_lock_json.c is a
+ * lock's JSON; etcd_session.c the session lease and the watch stream.
+ */
+#ifndef LOCKFS_ETCD_STORE_INT_H
+#define LOCKFS_ETCD_STORE_INT_H
+
+#include "backend.h"
+#include "etcd_store.h"
+#include "instance.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NEW_ROW_ID    ((int64_t)1 << 62) /* ids of rows made in this transaction start here */
+#define OWN_REVISIONS 64		 /* own commits remembered, to tell their events apart */
+#define READ_CACHE    32		 /* range answers kept while the epoch holds */
+
+/* A lock as its JSON says. */
+struct etcd_lock {
+	char owner[STORE_TEXT_MAX];
+	int64_t count;
+	double acquired;
+	bool expires;
+	double expire_time;
+	char *tags; /* NULL: none */
+	uint8_t *note;
+	size_t note_len;
+	struct store_holder holder;
+	struct store_holds holds;
+	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
+};
+
+/* A range's answer, good while no other machine has changed anything (the epoch). */
+struct cached_read {
+	char *request; /* the range request's JSON text */
+	char *key, *end;
+	uint64_t epoch;
+	json_object *reply;
+};
+
+/* A lock key read (and perhaps written) in the open write transaction. */
+struct entry {
+	char *key;
+	int64_t id;
+	bool existed; /* the key was there when read */
+	int64_t mod_revision, create_revision, lease;
+	bool present; /* after this transaction's writes */
+	bool dirty;
+	bool recreate;	    /* a new lock over one that was there: a new create_revision */
+	double read_expire; /* its expiry as read (0: none) */
+	struct etcd_lock lock;
+	char *written; /* the JSON the commit puts, and the lease it puts it with */
+	int64_t written_lease;
+};
+
+/* A write that is not a lock: a directory or a place in line. */
+struct other_write {
+	char *etcd_key;
+	char *value; /* NULL: delete */
+	bool session_lease;
+	bool keep_lease;
+	int64_t *revision_out; /* a new place: its id, after the commit */
+	int64_t forget_id;     /* a place given up: forgotten after the commit */
+};
+
+/* A place in line this store knows the key of: its own, or one seen in a line. */
+struct waiter_id {
+	int64_t id;
+	char *etcd_key;
+	bool own; /* added by this store: a place of ours not listed here is an orphan */
+};
+
+struct etcd_store {
+	struct store base;
+	struct etcd_options opts;
+	struct etcd_client *client; /* the caller's (callers serialise) */
+	char *prefix;
+	char self[INSTANCE_HOST_MAX + 64]; /* this daemon: "host pid start" */
+	uint64_t nonce;
+	/* The open write transaction. */
+	bool in_write;
+	struct entry *entries;
+	size_t entry_count, entry_cap;
+	struct other_write *writes;
+	size_t write_count, write_cap;
+	int64_t **generation_out;
+	size_t generation_count, generation_cap;
+	/* Places in line this store has seen, by id. */
+	struct waiter_id *waiter_ids;
+	size_t waiter_id_count, waiter_id_cap;
+	struct cached_read cache[READ_CACHE];
+	unsigned cache_next;
+	/* Session lease, renewed by the keepalive thread. */
+	_Atomic int64_t lease;
+	/* Epochs and the watch. */
+	_Atomic uint64_t epoch;
+	_Atomic bool watching;
+	uint64_t epoch_seen;
+	int64_t own[OWN_REVISIONS];
+	unsigned own_next;
+	unsigned in_flight;		 /* transactions sent and not yet answered */
+	int64_t deferred[OWN_REVISIONS]; /* events seen meanwhile: ours or not? */
+	unsigned deferred_count;
+	bool deferred_overflow;
+	pthread_mutex_t own_lock;
+	int event_fd;
+	int64_t start_revision;
+	/* Threads. */
+	volatile bool stop;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	pthread_t keepalive_thread, watch_thread;
+	bool keepalive_started, watch_started;
+};
+
+static inline struct etcd_store *etcd_of(struct store *base)
+{
+	return (struct etcd_store *)base;
+}
+
+/* --- etcd_request.c ------------------------------------------------------ */
+
+typedef int (*etcd_kv_fn)(void *ctx, const char *key, json_object *kv);
+
+/* JSON text pieces: bytes as base64, an int64 as etcd writes it (a string). */
+json_object *etcd_json_base64(const void *data, size_t n);
+json_object *etcd_json_int(int64_t v);
+
+/* The key after every key that starts with prefix (etcd's range_end for a prefix). */
+char *etcd_prefix_end(const char *prefix);
+
+/* Call path with obj as its body (consumed). */
+int etcd_post(struct etcd_client *c, const char *path, json_object *obj, bool repeatable,
+	      json_object **reply);
+
+/* The errno a lock operation reports for a cluster that did not answer. */
+int etcd_unreachable(int rc);
+
+/* Forget what may have changed: the answers whose range covers key (NULL: all). */
+void etcd_cache_forget(struct etcd_store *es, const char *key);
+
+/*
+ * Range over [key, end) (end NULL: key alone); *reply holds "kvs".  While
+ * the watch runs and no other machine has changed anything since, the
+ * answer kept from an earlier range (or this store's own commit) serves:
+ * a write decided on it is still guarded by its revisions.
+ */
+int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_create,
+	       int64_t limit, json_object **reply);
+
+/* After this store's commit: what it wrote to a lock key is that key's answer now. */
+void etcd_cache_written(struct etcd_store *es, const char *key, const struct entry *e,
+			int64_t revision);
+
+/* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
+int etcd_each_kv(json_object *reply, etcd_kv_fn fn, void *ctx);
+
+/* A kv's value, decoded and parsed (NULL when it is not JSON). */
+json_object *etcd_kv_value(json_object *kv);
+
+/* "P/space/name" (malloc'd), or NULL. */
+char *etcd_key(const struct etcd_store *es, const char *space, const char *name);
+
+/* Make the change descriptor readable. */
+void etcd_wake(struct etcd_store *es);
+
+/*
+ * A transaction, with its revision remembered as this store's own: the
+ * watch may tell of it before its answer arrives, so events seen while
+ * one is in flight are judged once it has been answered.
+ */
+int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
+
+/* The watch saw a change made at revision: true when it is another's (so far as known now). */
+bool etcd_foreign_change(struct etcd_store *es, int64_t revision);
+
+/*
+ * A transaction's parts: a guard that key is unchanged since mod_revision
+ * (existed) or still absent; a put (with lease, 0 for none, or keeping the
+ * key's own); a delete.
+ */
+void etcd_txn_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision);
+void etcd_txn_put(json_object *ops, const char *key, const char *value, int64_t lease,
+		  bool keep_lease);
+void etcd_txn_delete(json_object *ops, const char *key);
+
+/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
+int etcd_read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
+		  int64_t *mod_revision, json_object **value);
+
+/* --- etcd_lock_json.c ---------------------------------------------------- */
+
+/* Free what a lock holds and zero it. */
+void etcd_lock_clear(struct etcd_lock *l);
+
+/* obj's text field into out (cap bytes, "" when absent). */
+void etcd_copy_field(json_object *obj, const char *field, char *out, size_t cap);
+
+/* Read a lock's JSON (NULL or not a lock: -EINVAL). */
+int etcd_lock_from_json(json_object *obj, struct etcd_lock *l);
+
+/* The JSON text of a lock (malloc'd), with the nonce of the write. */
+char *etcd_lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, uint64_t nonce);
+
+/* A lock as a typed_diskcache row, which is how the rules read every lock. */
+int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
+		     struct store_row *row);
+
+/* A lock's tags and note, as store_get_row gives them (store_text_clear). */
+int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
+
+/* A deep copy (etcd_lock_clear): 0 or -ENOMEM. */
+int etcd_lock_copy(const struct etcd_lock *from, struct etcd_lock *to);
+
+/* --- etcd_session.c ------------------------------------------------------ */
+
+/* The TTL of a lock's own lease: etcd drops the key a second after it expires. */
+int64_t etcd_lease_ttl(double seconds);
+
+/* A new lease of ttl seconds for a lock: 0 or -errno (-EIO: no member answered). */
+int etcd_grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease);
+
+/* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
+int etcd_keep_alive(struct etcd_client *c, int64_t lease);
+
+/* The daemon's session lease, over client c: 0 or -errno. */
+int etcd_grant_session(struct etcd_client *c, unsigned ttl, int64_t *lease);
+
+/*
+ * Renew the session every third of its TTL.  A lease etcd no longer knows
+ * (this machine was cut off for longer than the TTL) is replaced: what
+ * rode on it is gone already, and the watch tells the rest of lockfs.
+ */
+void *etcd_keepalive_main(void *arg);
+
+/*
+ * Watch P for as long as the store runs: changes of others move the epoch
+ * and wake the change descriptor; a broken stream starts again where it
+ * stopped (from now, when etcd has compacted that far).
+ */
+void *etcd_watch_main(void *arg);
+
+#endif
