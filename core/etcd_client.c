@@ -57,10 +57,10 @@ int etcd_config_parse(const char *list, struct etcd_config *cfg, char *bad, size
 		while (len > 7 && p[len - 1] == '/')
 			len--; /* "http://h:2379/" names the same member */
 		colon = memchr(host, ':', len - 7);
-		if (colon == host || memchr(host, '/', len - 7) ||
-		    (colon && (colon + 1 == p + len ||
-			       strspn(colon + 1, "0123456789") < (size_t)(p + len - colon - 1))))
-			goto refused;
+		if (!colon || colon == host || memchr(host, '/', len - 7) || colon + 1 == p + len ||
+		    strspn(colon + 1, "0123456789") < (size_t)(p + len - colon - 1) ||
+		    p + len - colon - 1 > 5 || atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+			goto refused; /* http://HOST:PORT, the port 1 to 65535 */
 		url = strndup(p, len);
 		if (!url) {
 			etcd_config_clear(cfg);

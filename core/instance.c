@@ -4,6 +4,7 @@
 #include "instance.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +71,25 @@ static uint64_t start_time_of(pid_t pid)
 	return p ? strtoull(p, NULL, 10) : 0;
 }
 
+static struct instance self;
+
+/* A forked child (the daemon going to the background) is another process. */
+static void forget_self(void)
+{
+	self.pid = 0;
+}
+
+static void register_fork_handler(void)
+{
+	pthread_atfork(NULL, NULL, forget_self);
+}
+
 const struct instance *instance_self(void)
 {
-	static struct instance self;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	if (!self.pid) {
+		pthread_once(&once, register_fork_handler);
 		snprintf(self.host, sizeof(self.host), "%s", instance_host());
 		self.start_time = start_time_of(getpid());
 		self.pid = (int32_t)getpid();

@@ -54,7 +54,7 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 		if (!cli->prefix && !cli->timeout && !cli->session_ttl)
 			return 0;
 		fprintf(stderr, "lockfs: %s is for the etcd backend: give --etcd=URL too\n", given);
-		return -1;
+		return -2;
 	}
 	urls = strdup(cli->urls);
 	if (!urls)
@@ -72,7 +72,8 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 	opts->cluster.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (cli->timeout) {
 		seconds = strtod(cli->timeout, &end);
-		if (end == cli->timeout || *end || !(seconds >= 0.01 && seconds <= 3600)) {
+		if (end == cli->timeout || *end || strspn(cli->timeout, "0123456789.") != strlen(cli->timeout) ||
+		    !(seconds >= 0.01 && seconds <= 3600)) {
 			fprintf(stderr,
 				"lockfs: bad etcd timeout '%s': seconds from 0.01 to 3600\n",
 				cli->timeout);

@@ -17,8 +17,8 @@ struct etcd_cli {
 
 /*
  * Check the values and fill opts (its URLs and prefix are the caller's to
- * free with etcd_cli_clear).  0, or -1 having printed one line naming what
- * was typed.
+ * free with etcd_cli_clear).  0, or having printed one line naming what
+ * was typed: -1 for a bad value, -2 for an etcd option without --etcd.
  */
 int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts);
 

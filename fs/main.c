@@ -200,6 +200,12 @@ static int on_option(void *data, const char *arg, int key, struct fuse_args *out
 			refuse_usage(cli, "unknown option '%s' (see lockfs --help)", arg);
 			return 0;
 		}
+		if (strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0) {
+			/* "-o etcd=URL,URL": the comma ended the option. */
+			refuse_usage(cli, "'%s' in -o looks like another etcd URL: inside -o, "
+					  "separate them with '+'", arg);
+			return 0;
+		}
 		return 1; /* a FUSE -o option: fuse_session_new checks it */
 	}
 }
@@ -733,16 +739,20 @@ static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 static int prepare_etcd(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
 {
 	const char *mountpoint = cli->positional[cli->positional_count - 1];
+	const char *source = cli->positional[0];
 	enum mountpoint_state state;
 
-	if (cli->positional_count != 1) {
+	/* From fstab, mount(8) passes the source field first: "etcd" or "etcd:...". */
+	if (cli->positional_count == 0 ||
+	    (cli->positional_count == 2 && strcmp(source, "etcd") != 0 &&
+	     strncmp(source, "etcd:", 5) != 0)) {
 		if (cli->positional_count == 0)
 			fprintf(stderr, "lockfs: need a MOUNTPOINT (see lockfs --help)\n");
 		else
 			fprintf(stderr,
 				"lockfs: unexpected argument '%s': with --etcd, give only "
-				"MOUNTPOINT\n",
-				cli->positional[0]);
+				"MOUNTPOINT (or, from fstab, the source 'etcd')\n",
+				source);
 		return EXIT_USAGE;
 	}
 	fs->opts.source = etcd_cli_source(&cli->etcd, &fs->opts.etcd);
@@ -773,7 +783,7 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	const char *cache, *mountpoint;
 	char *cache_real = NULL;
 	enum mountpoint_state state;
-	int status = EXIT_BAD;
+	int status = EXIT_BAD, rc;
 
 	/* Usage errors: on_option, join_option_values or libfuse said which. */
 	if (join_option_values(argc, argv, args) < 0 ||
@@ -789,9 +799,11 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 		return PREPARED_DONE;
 	}
 	/* Values first: "--stats CACHE MNT" took CACHE as the value, and should say so. */
-	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0 ||
-	    etcd_cli_read(&cli->etcd, &fs->opts.etcd) < 0)
+	if (read_policy(cli, &fs->opts.defaults) < 0 || read_stats(cli, &fs->opts.stats) < 0)
 		return EXIT_BAD;
+	rc = etcd_cli_read(&cli->etcd, &fs->opts.etcd);
+	if (rc < 0)
+		return rc == -2 ? EXIT_USAGE : EXIT_BAD;
 	if (fs->opts.etcd.prefix)
 		return prepare_etcd(cli, args, fs);
 	if (cli->positional_count != 2) {

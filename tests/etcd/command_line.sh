@@ -16,11 +16,18 @@ refused() { # DESCRIPTION WANTED-GLOB ARGS...
 }
 refused "an URL that is not http" "*bad etcd URL 'ftp://x:1'*" --etcd=ftp://x:1 "$MNT"
 refused "an URL without a host" "*bad etcd URL 'http://:2379'*" --etcd=http://:2379 "$MNT"
+refused "an URL without a port" "*bad etcd URL 'http://127.0.0.1'*" --etcd=http://127.0.0.1 "$MNT"
+refused "a port past 65535" "*bad etcd URL 'http://h:99999'*" --etcd=http://h:99999 "$MNT"
+refused "a timeout with an exponent" "*bad etcd timeout '1e1'*" --etcd="$ETCD_URLS" --etcd-timeout=1e1 "$MNT"
+refused "a comma between URLs inside -o" "*'$(cluster_url 2)' in -o looks like another etcd URL*'+'*" \
+	-o "etcd=$(cluster_url 1),$(cluster_url 2)" "$MNT"
 refused "a port that is not a number" "*bad etcd URL 'http://h:23x'*" --etcd="$(cluster_url 1),http://h:23x" "$MNT"
 refused "a prefix without a leading /" "*bad etcd prefix 'locks'*" --etcd="$ETCD_URLS" --etcd-prefix=locks "$MNT"
 refused "a zero timeout" "*bad etcd timeout '0'*" --etcd="$ETCD_URLS" --etcd-timeout=0 "$MNT"
 refused "a session TTL under 2 s" "*bad session ttl '1'*" --etcd="$ETCD_URLS" --session-ttl=1 "$MNT"
 refused "--etcd-prefix without --etcd" "*--etcd-prefix is for the etcd backend*" --etcd-prefix=/x "$T/cache" "$MNT"
+"$LOCKFS" --etcd-prefix=/x "$T/cache" "$MNT" 2>/dev/null
+is $? 2 "an etcd option without --etcd is a usage error (status 2)"
 refused "a cache directory beside --etcd" "*unexpected argument '$T/cache'*" --etcd="$ETCD_URLS" "$T/cache" "$MNT"
 refused "a cluster that does not answer" "*etcd at 'http://127.0.0.1:9': no member answered within 0.3 s*" \
 	--etcd=http://127.0.0.1:9 --etcd-timeout=0.3 "$MNT"
@@ -36,10 +43,11 @@ rm "$MNT/up"
 unmount_lockfs
 assert_clean_exit
 
-"$LOCKFS" -f -o "etcd=$(cluster_url 2)+$(cluster_url 3),etcd-prefix=$PREFIX" "$MNT" 2>>"$T/daemon.log" &
+# What mount(8) runs for "etcd MNT fuse.lockfs etcd=URL+URL,etcd-prefix=P" in fstab.
+"$LOCKFS" -f etcd "$MNT" -o "etcd=$(cluster_url 2)+$(cluster_url 3),etcd-prefix=$PREFIX" 2>>"$T/daemon.log" &
 DAEMON_PID=$!
 wait_until is_mounted
-ok $? "-o etcd=URL+URL,etcd-prefix=P mounts (the fstab form)"
+ok $? "the fstab form mounts: source etcd, -o etcd=URL+URL,etcd-prefix=P"
 touch "$MNT/fstab" && [ -n "$(etcd_get "$PREFIX/locks/fstab")" ]
 ok $? "and serves the same cluster"
 finish
