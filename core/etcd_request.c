@@ -246,11 +246,12 @@ void etcd_wake(struct etcd_store *es)
 }
 
 /*
- * A transaction, with its revision remembered as this store's own: the
+ * A write of this store's, with its revision remembered as its own: the
  * watch may tell of it before its answer arrives, so events seen while
  * one is in flight are judged once it has been answered.
  */
-int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
+static int own_write(struct etcd_store *es, const char *path, json_object *req, bool repeatable,
+		     json_object **reply)
 {
 	bool foreign = false;
 	int rc;
@@ -258,7 +259,7 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 	pthread_mutex_lock(&es->own_lock);
 	es->in_flight++;
 	pthread_mutex_unlock(&es->own_lock);
-	rc = etcd_post(es->client, "/v3/kv/txn", req, false, reply);
+	rc = etcd_post(es->client, path, req, repeatable, reply);
 	pthread_mutex_lock(&es->own_lock);
 	es->in_flight--;
 	if (rc == 0)
@@ -275,6 +276,68 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 	if (foreign) {
 		atomic_fetch_add(&es->epoch, 1);
 		etcd_wake(es);
+	}
+	return rc;
+}
+
+int etcd_fence(struct etcd_store *es)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	int rc;
+
+	json_object_object_add(req, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+	json_object_object_add(req, "value", etcd_json_base64("fence", 5));
+	rc = own_write(es, "/v3/kv/put", req, true, &reply);
+	if (rc == 0) {
+		es->fence_revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+		es->in_doubt = false;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
+{
+	json_object *compares = json_object_object_get(req, "compare"), *failure, *kvs;
+	int rc = es->in_doubt ? etcd_fence(es) : 0;
+
+	*reply = NULL;
+	if (rc < 0) {
+		json_object_put(req);
+		return rc;
+	}
+	if (!compares) {
+		compares = json_object_new_array();
+		json_object_object_add(req, "compare", compares);
+	}
+	etcd_txn_compare(compares, es->fence_key, true, es->fence_revision);
+	failure = json_object_new_array();
+	json_object_array_add(failure, json_object_new_object());
+	json_object_object_add(json_object_array_get_idx(failure, 0), "request_range",
+			       json_object_new_object());
+	json_object_object_add(
+	    json_object_object_get(json_object_array_get_idx(failure, 0), "request_range"), "key",
+	    etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+	json_object_object_add(req, "failure", failure);
+	rc = own_write(es, "/v3/kv/txn", req, false, reply);
+	if (rc == -EINPROGRESS) {
+		/*
+		 * It may be applied yet, later: a new fence first, so that from
+		 * now on it can only have been applied before, and a read tells.
+		 */
+		es->in_doubt = true;
+		rc = etcd_fence(es);
+		return rc < 0 ? rc : -EINPROGRESS;
+	}
+	if (rc == 0 && !json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) {
+		/* Did the fence move under us (deleted by hand)?  Then put it again. */
+		json_object *responses = json_object_object_get(*reply, "responses");
+		json_object *range = json_object_object_get(json_object_array_get_idx(responses, 0),
+							     "response_range");
+
+		if (!json_object_object_get_ex(range, "kvs", &kvs) ||
+		    etcd_int(json_object_array_get_idx(kvs, 0), "mod_revision") != es->fence_revision)
+			es->in_doubt = true;
 	}
 	return rc;
 }

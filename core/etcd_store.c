@@ -1129,6 +1129,14 @@ static void etcd_store_close(struct store *base)
 		etcd_post(es->client, "/v3/lease/revoke", req, true, &reply);
 		json_object_put(reply);
 	}
+	if (es->client && es->fence_key && es->fence_revision) {
+		json_object *req = json_object_new_object(), *reply = NULL;
+
+		json_object_object_add(req, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+		etcd_post(es->client, "/v3/kv/deleterange", req, true, &reply);
+		json_object_put(reply);
+	}
+	free(es->fence_key);
 	transaction_clear(es);
 	etcd_cache_forget(es, NULL);
 	for (size_t i = 0; i < es->waiter_id_count; i++)
@@ -1239,6 +1247,12 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 		rc = etcd_client_new(&es->opts.cluster, &es->client);
 	if (rc == 0)
 		rc = check_cluster(es, why, cap);
+	if (rc == 0 && asprintf(&es->fence_key, "%s/fences/%s", es->prefix, es->self) < 0) {
+		es->fence_key = NULL;
+		rc = -ENOMEM;
+	}
+	if (rc == 0)
+		rc = etcd_unreachable(etcd_fence(es));
 	if (rc == 0)
 		rc = etcd_grant_session(es->client, options->session_ttl, &lease);
 	if (rc < 0)

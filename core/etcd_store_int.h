@@ -115,6 +115,10 @@ struct etcd_store {
 	pthread_mutex_t own_lock;
 	int event_fd;
 	int64_t start_revision;
+	/* The fence every transaction is guarded on (etcd_txn). */
+	char *fence_key;
+	int64_t fence_revision;
+	bool in_doubt; /* a transaction's answer was lost and the fence not moved since */
 	/* Threads. */
 	volatile bool stop;
 	pthread_mutex_t stop_lock;
@@ -175,11 +179,16 @@ char *etcd_key(const struct etcd_store *es, const char *space, const char *name)
 void etcd_wake(struct etcd_store *es);
 
 /*
- * A transaction, with its revision remembered as this store's own: the
- * watch may tell of it before its answer arrives, so events seen while
- * one is in flight are judged once it has been answered.
+ * A transaction (req consumed), guarded also on this store's fence.  When
+ * its answer is lost the fence is moved at once: a transaction still on
+ * its way then fails, so reading back tells for good whether it happened
+ * (-EINPROGRESS: read back now).  -ETIMEDOUT, -EIO when the fence could not
+ * be moved: the next transaction moves it first.
  */
 int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
+
+/* Move this store's fence (P/fences/INSTANCE): 0 or -errno. */
+int etcd_fence(struct etcd_store *es);
 
 /* The watch saw a change made at revision: true when it is another's (so far as known now). */
 bool etcd_foreign_change(struct etcd_store *es, int64_t revision);

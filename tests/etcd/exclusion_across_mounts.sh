@@ -32,6 +32,7 @@ result=$("$CHECK_HOLDS" "$T"/shell*.log "$T"/c*.log)
 ok $? "no two holds overlap and generations rise ($result)"
 [ ! -e "$MNT/counter" ] && [ ! -e "$MNT2/counter" ]
 ok $? "the lock is free at the end, seen from both mounts"
-is "$(etcd_count "$PREFIX/")" 0 "no key is left in etcd"
+is "$(etcd_count "$PREFIX/locks/") $(etcd_count "$PREFIX/waiters/")" "0 0" \
+	"no lock and no place is left in etcd"
 stop_second
 finish

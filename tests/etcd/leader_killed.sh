@@ -30,6 +30,9 @@ ok $? "no two holds overlap and generations rise ($result)"
 gap=$(cat "$T"/a*.log "$T"/b*.log | sort -k2n |
 	awk 'NR > 1 && $2 - end > max { max = $2 - end } { end = $3 } END { printf "%d", max / 1000000 }')
 note "longest time without a holder: $gap ms"
+no_lock_left() { [ -z "$(etcd_get "$PREFIX/locks/counter")" ]; }
+wait_until no_lock_left
+ok $? "no acquisition whose answer was lost is applied after its client moved on (the lock is free)"
 touch "$MNT/after" && rm "$MNT2/after"
 ok $? "a lock is taken and released after the election"
 stop_second
