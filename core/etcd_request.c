@@ -160,7 +160,7 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 
 /* After this store's commit: what it wrote to a lock key is that key's answer now. */
 void etcd_cache_written(struct etcd_store *es, const char *key, const struct entry *e,
-			int64_t revision)
+			int64_t revision, uint64_t epoch)
 {
 	json_object *reply = json_object_new_object(), *kvs = json_object_new_array();
 	char *request = range_request(key, NULL, false, 0);
@@ -181,7 +181,7 @@ void etcd_cache_written(struct etcd_store *es, const char *key, const struct ent
 	}
 	json_object_object_add(reply, "kvs", kvs);
 	if (request)
-		cache_keep(es, request, key, NULL, atomic_load(&es->epoch), reply);
+		cache_keep(es, request, key, NULL, epoch, reply);
 	json_object_put(reply);
 }
 
@@ -321,6 +321,7 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 	json_object_object_add(req, "failure", failure);
 	rc = own_write(es, "/v3/kv/txn", req, false, reply);
 	if (rc == -EINPROGRESS) {
+		etcd_cache_forget(es, NULL); /* reading back must ask etcd */
 		/*
 		 * It may be applied yet, later: a new fence first, so that from
 		 * now on it can only have been applied before, and a read tells.

@@ -314,7 +314,7 @@ static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
 }
 
 /* What the reads kept learn from a commit: its writes, or (failed) nothing is sure. */
-static void remember_commit(struct etcd_store *es, int rc, int64_t revision)
+static void remember_commit(struct etcd_store *es, int rc, int64_t revision, uint64_t epoch)
 {
 	if (rc < 0) {
 		etcd_cache_forget(es, NULL);
@@ -328,7 +328,7 @@ static void remember_commit(struct etcd_store *es, int rc, int64_t revision)
 			continue;
 		k = etcd_key(es, "locks", e->key);
 		if (k && revision)
-			etcd_cache_written(es, k, e, revision);
+			etcd_cache_written(es, k, e, revision, epoch);
 		else
 			etcd_cache_forget(es, k);
 		free(k);
@@ -342,7 +342,7 @@ static int etcd_store_commit(struct store *base)
 	struct etcd_store *es = etcd_of(base);
 	json_object *req = json_object_new_object(), *compares = json_object_new_array(),
 		    *ops = json_object_new_array(), *reply = NULL;
-	uint64_t nonce = ++es->nonce;
+	uint64_t nonce = ++es->nonce, epoch;
 	int64_t revision = 0;
 	bool any = es->write_count > 0;
 	int rc = 0;
@@ -400,6 +400,7 @@ static int etcd_store_commit(struct store *base)
 		transaction_clear(es);
 		return rc;
 	}
+	epoch = atomic_load(&es->epoch); /* what the commit's answer will be as of */
 	rc = etcd_txn(es, req, &reply);
 	if (rc == 0) {
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
@@ -410,7 +411,7 @@ static int etcd_store_commit(struct store *base)
 		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
 	json_object_put(reply);
-	remember_commit(es, rc, revision);
+	remember_commit(es, rc, revision, epoch);
 	if (rc == 0) {
 		for (size_t i = 0; i < es->generation_count; i++)
 			*es->generation_out[i] = revision;

@@ -162,9 +162,13 @@ void etcd_cache_forget(struct etcd_store *es, const char *key);
 int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_create,
 	       int64_t limit, json_object **reply);
 
-/* After this store's commit: what it wrote to a lock key is that key's answer now. */
+/*
+ * After this store's commit: what it wrote to a lock key is that key's
+ * answer, as of epoch, the epoch before the commit was sent (a change of
+ * another's that the watch told of meanwhile then voids it).
+ */
 void etcd_cache_written(struct etcd_store *es, const char *key, const struct entry *e,
-			int64_t revision);
+			int64_t revision, uint64_t epoch);
 
 /* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
 int etcd_each_kv(json_object *reply, etcd_kv_fn fn, void *ctx);
