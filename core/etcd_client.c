@@ -146,8 +146,13 @@ void etcd_client_free(struct etcd_client *c)
 }
 
 /* A transfer that never reached the member: safe to send to another. */
-static bool never_sent(CURLcode code)
+static bool never_sent(CURL *curl, CURLcode code)
 {
+	double connected = 0;
+
+	if (code == CURLE_OPERATION_TIMEDOUT &&
+	    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connected) == CURLE_OK && connected == 0)
+		return true; /* the connect itself timed out */
 	return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
 	       code == CURLE_URL_MALFORMAT;
 }
@@ -199,13 +204,17 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 			continue;
 		}
 		curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, left_ms);
-		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+		/* A member that does not answer a connect must leave time for the others. */
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+				 (long)(cfg->timeout_ms / cfg->url_count) < left_ms
+					 ? (long)(cfg->timeout_ms / cfg->url_count) + 1
+					 : left_ms);
 		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
 		curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
 		c->reply.len = 0;
 		code = curl_easy_perform(c->curl);
 		if (code != CURLE_OK) {
-			if (!never_sent(code) && !repeatable)
+			if (!never_sent(c->curl, code) && !repeatable)
 				return -EINPROGRESS;
 			continue;
 		}
@@ -280,9 +289,18 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 	struct stream s = {.fn = line, .ctx = ctx, .stop = stop};
 	CURLcode code = CURLE_COULDNT_CONNECT;
 	CURL *h = curl_easy_duphandle(c->curl);
+	/* A member cut off from the others ends the watch (etcd's "has leader" check). */
+	struct curl_slist *headers =
+		curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"),
+				  "Grpc-Metadata-Hasleader: true");
 
-	if (!h)
+	if (!h || !headers) {
+		if (h)
+			curl_easy_cleanup(h);
+		curl_slist_free_all(headers);
 		return -ENOMEM;
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
@@ -304,12 +322,13 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 		code = curl_easy_perform(h);
 		if (s.rc != 0 || *stop)
 			break;
-		if (code == CURLE_OK || !never_sent(code)) {
+		if (code == CURLE_OK || !never_sent(h, code)) {
 			c->member = m; /* it answered, then the stream ended or broke */
 			break;
 		}
 	}
 	curl_easy_cleanup(h);
+	curl_slist_free_all(headers);
 	free(s.line.data);
 	if (s.rc != 0)
 		return s.rc;
@@ -387,7 +406,7 @@ const char *etcd_text(json_object *obj, const char *field)
 {
 	json_object *v;
 
-	if (!obj || !json_object_object_get_ex(obj, field, &v))
-		return "";
+	if (!obj || !json_object_object_get_ex(obj, field, &v) || !v)
+		return ""; /* absent, or null */
 	return json_object_get_string(v);
 }

@@ -743,7 +743,7 @@ static int etcd_store_dir_put(struct store *base, const char *path, const struct
 {
 	struct etcd_store *es = etcd_of(base);
 	json_object *obj = json_object_new_object();
-	char *value;
+	char *value, *key;
 
 	assert(es->in_write);
 	if (dir->timeout[0])
@@ -756,17 +756,22 @@ static int etcd_store_dir_put(struct store *base, const char *path, const struct
 		json_object_object_add(obj, "tags", json_object_new_string(dir->tags));
 	value = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
-	if (!value)
+	key = value ? etcd_key(es, "dirs", path) : NULL;
+	if (!key) {
+		free(value);
 		return -ENOMEM;
-	return write_add(es, etcd_key(es, "dirs", path), value);
+	}
+	return write_add(es, key, value);
 }
 
 static int etcd_store_dir_delete(struct store *base, const char *path)
 {
 	struct etcd_store *es = etcd_of(base);
 
+	char *key = etcd_key(es, "dirs", path);
+
 	assert(es->in_write);
-	return write_add(es, etcd_key(es, "dirs", path), NULL);
+	return key ? write_add(es, key, NULL) : -ENOMEM;
 }
 
 struct dir_walk {
