@@ -262,7 +262,11 @@ static int own_write(struct etcd_store *es, const char *path, json_object *req, 
 	rc = etcd_post(es->client, path, req, repeatable, reply);
 	pthread_mutex_lock(&es->own_lock);
 	es->in_flight--;
-	if (rc == 0)
+	/* A txn whose guard failed wrote nothing: its revision is another's. */
+	if (rc == 0 && (!json_object_object_get_ex(*reply, "succeeded", NULL) ||
+			json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) &&
+	    (strcmp(path, "/v3/kv/put") == 0 ||
+	     json_object_get_boolean(json_object_object_get(*reply, "succeeded"))))
 		es->own[es->own_next++ % OWN_REVISIONS] =
 		    etcd_int(json_object_object_get(*reply, "header"), "revision");
 	if (es->in_flight == 0) {
@@ -286,61 +290,164 @@ int etcd_fence(struct etcd_store *es)
 	int rc;
 
 	json_object_object_add(req, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
-	json_object_object_add(req, "value", etcd_json_base64("fence", 5));
+	json_object_object_add(req, "value", etcd_json_base64("open", 4));
 	rc = own_write(es, "/v3/kv/put", req, true, &reply);
-	if (rc == 0) {
+	if (rc == 0)
 		es->fence_revision = etcd_int(json_object_object_get(reply, "header"), "revision");
-		es->in_doubt = false;
-	}
 	json_object_put(reply);
 	return rc;
 }
 
-int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
+/*
+ * Send req guarded on the fence being at fence_revision, moving it to a new
+ * mark in the same transaction; on a failed guard, the fence is read.
+ */
+static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
+		      json_object **reply)
 {
-	json_object *compares = json_object_object_get(req, "compare"), *failure, *kvs;
-	int rc = es->in_doubt ? etcd_fence(es) : 0;
+	json_object *compares = json_object_object_get(req, "compare");
+	json_object *success = json_object_object_get(req, "success");
+	json_object *failure = json_object_new_array(), *op = json_object_new_object(),
+		    *get = json_object_new_object();
 
-	*reply = NULL;
-	if (rc < 0) {
-		json_object_put(req);
-		return rc;
-	}
 	if (!compares) {
 		compares = json_object_new_array();
 		json_object_object_add(req, "compare", compares);
 	}
+	if (!success) {
+		success = json_object_new_array();
+		json_object_object_add(req, "success", success);
+	}
 	etcd_txn_compare(compares, es->fence_key, true, es->fence_revision);
-	failure = json_object_new_array();
-	json_object_array_add(failure, json_object_new_object());
-	json_object_object_add(json_object_array_get_idx(failure, 0), "request_range",
-			       json_object_new_object());
-	json_object_object_add(
-	    json_object_object_get(json_object_array_get_idx(failure, 0), "request_range"), "key",
-	    etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+	etcd_txn_put(success, es->fence_key, mark, 0, false);
+	json_object_object_add(get, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+	json_object_object_add(op, "request_range", get);
+	json_object_array_add(failure, op);
 	json_object_object_add(req, "failure", failure);
-	rc = own_write(es, "/v3/kv/txn", req, false, reply);
-	if (rc == -EINPROGRESS) {
-		etcd_cache_forget(es, NULL); /* reading back must ask etcd */
-		/*
-		 * It may be applied yet, later: a new fence first, so that from
-		 * now on it can only have been applied before, and a read tells.
-		 */
-		es->in_doubt = true;
-		rc = etcd_fence(es);
-		return rc < 0 ? rc : -EINPROGRESS;
-	}
-	if (rc == 0 && !json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) {
-		/* Did the fence move under us (deleted by hand)?  Then put it again. */
-		json_object *responses = json_object_object_get(*reply, "responses");
-		json_object *range = json_object_object_get(json_object_array_get_idx(responses, 0),
-							     "response_range");
+	return own_write(es, "/v3/kv/txn", req, false, reply);
+}
 
-		if (!json_object_object_get_ex(range, "kvs", &kvs) ||
-		    etcd_int(json_object_array_get_idx(kvs, 0), "mod_revision") != es->fence_revision)
-			es->in_doubt = true;
+/* The fence as a failed guard's answer read it: its value (malloc'd) and mod_revision. */
+static char *fence_read(json_object *reply, int64_t *mod_revision)
+{
+	json_object *responses = json_object_object_get(reply, "responses");
+	json_object *range = json_object_object_get(json_object_array_get_idx(responses, 0),
+						    "response_range");
+	json_object *kvs, *kv;
+	uint8_t *value = NULL;
+	size_t n;
+
+	*mod_revision = 0;
+	if (!json_object_object_get_ex(range, "kvs", &kvs) || json_object_array_length(kvs) == 0)
+		return NULL;
+	kv = json_object_array_get_idx(kvs, 0);
+	*mod_revision = etcd_int(kv, "mod_revision");
+	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
+		return NULL;
+	return (char *)value;
+}
+
+/*
+ * Settle the transaction in doubt (its mark es->doubt_mark): move the fence
+ * if it is still where that transaction found it, which that transaction
+ * then can never be applied after; else the fence tells who moved it.  1
+ * applied (*revision its revision), 0 not, or -errno when no answer came
+ * within three timeouts (still in doubt).
+ */
+static int settle(struct etcd_store *es, int64_t *revision)
+{
+	struct timespec now;
+	double deadline;
+	char mark[64], tried[8][64];
+	unsigned tries = 0;
+	int rc = -ETIMEDOUT;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec + now.tv_nsec / 1e9 + 3 * es->opts.cluster.timeout_ms / 1000.0;
+	for (;;) {
+		json_object *req = json_object_new_object(), *reply = NULL;
+		int64_t mod;
+		char *value;
+
+		snprintf(mark, sizeof(mark), "settle %" PRIu64, ++es->fence_seq);
+		if (tries < 8)
+			snprintf(tried[tries++], sizeof(tried[0]), "%s", mark);
+		rc = fenced_txn(es, req, mark, &reply);
+		if (rc == 0 && json_object_get_boolean(json_object_object_get(reply, "succeeded"))) {
+			es->fence_revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+			json_object_put(reply);
+			return 0; /* the fence had not moved: it was not applied, and now never will be */
+		}
+		if (rc == 0) {
+			value = fence_read(reply, &mod);
+			json_object_put(reply);
+			rc = -EIO; /* the fence is gone or holds what nobody here wrote */
+			if (value && strcmp(value, es->doubt_mark) == 0) {
+				*revision = mod;
+				rc = 1;
+			}
+			for (unsigned i = 0; value && rc < 0 && i < tries; i++)
+				if (strcmp(value, tried[i]) == 0)
+					rc = 0; /* an earlier settling moved it first */
+			free(value);
+			if (rc >= 0)
+				es->fence_revision = mod;
+			return rc;
+		}
+		json_object_put(reply);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec + now.tv_nsec / 1e9 >= deadline)
+			return rc == -EINPROGRESS ? -ETIMEDOUT : rc;
 	}
-	return rc;
+}
+
+int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
+{
+	char mark[64];
+	int64_t revision = 0;
+	int rc = 0;
+
+	*reply = NULL;
+	if (es->in_doubt) {
+		rc = settle(es, &revision);
+		if (rc < 0) {
+			json_object_put(req);
+			return rc;
+		}
+		/* Applied or not, it was answered long ago: nothing more to do for it. */
+		es->in_doubt = false;
+	}
+	snprintf(mark, sizeof(mark), "txn %" PRIu64, ++es->fence_seq);
+	rc = fenced_txn(es, req, mark, reply);
+	if (rc == 0 && json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) {
+		es->fence_revision = etcd_int(json_object_object_get(*reply, "header"), "revision");
+		return 0;
+	}
+	if (rc == 0) {
+		char *value = fence_read(*reply, &revision);
+
+		if (!value || revision != es->fence_revision)
+			rc = etcd_fence(es); /* moved by hand: put it again, then decide again */
+		free(value);
+		return rc; /* the guard failed: *reply says succeeded false */
+	}
+	if (rc != -EINPROGRESS)
+		return rc;
+	etcd_cache_forget(es, NULL);
+	snprintf(es->doubt_mark, sizeof(es->doubt_mark), "%s", mark);
+	es->in_doubt = true;
+	rc = settle(es, &revision);
+	if (rc < 0)
+		return rc; /* still in doubt: the next transaction settles it first */
+	es->in_doubt = false;
+	if (rc == 0)
+		return -EAGAIN; /* not applied: decide again */
+	*reply = json_object_new_object();
+	json_object_object_add(*reply, "succeeded", json_object_new_boolean(1));
+	json_object_object_add(*reply, "header", json_object_new_object());
+	json_object_object_add(json_object_object_get(*reply, "header"), "revision",
+			       etcd_json_int(revision));
+	return 0;
 }
 
 /* The watch saw a change made at revision: true when it is another's (so far as known now). */
@@ -401,23 +508,3 @@ void etcd_txn_delete(json_object *ops, const char *key)
 	json_object_array_add(ops, op);
 }
 
-/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
-int etcd_read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
-		  int64_t *mod_revision, json_object **value)
-{
-	json_object *reply = NULL, *kvs;
-	int rc = etcd_range(es, key, NULL, false, 0, &reply);
-
-	*value = NULL;
-	if (rc == 0 && json_object_object_get_ex(reply, "kvs", &kvs) &&
-	    json_object_array_length(kvs) > 0) {
-		json_object *kv = json_object_array_get_idx(kvs, 0);
-
-		*create_revision = etcd_int(kv, "create_revision");
-		*mod_revision = etcd_int(kv, "mod_revision");
-		*value = etcd_kv_value(kv);
-		rc = 1;
-	}
-	json_object_put(reply);
-	return rc;
-}

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define RETRY_PAUSE 0.5 /* seconds between tries to renew the session while none answers */
+
 /* The TTL of a lock's own lease: etcd drops the key a second after it expires. */
 int64_t etcd_lease_ttl(double seconds)
 {
@@ -98,12 +100,16 @@ void *etcd_keepalive_main(void *arg)
 
 	if (etcd_client_new(&es->opts.cluster, &c) < 0)
 		return NULL;
-	while (!rest(es, es->opts.session_ttl / 3.0)) {
-		int64_t lease;
+	double pause = es->opts.session_ttl / 3.0;
 
-		if (etcd_keep_alive(c, atomic_load(&es->lease)) == 0 &&
-		    etcd_grant_session(c, es->opts.session_ttl, &lease) == 0)
+	while (!rest(es, pause)) {
+		int64_t lease;
+		int rc = etcd_keep_alive(c, atomic_load(&es->lease));
+
+		if (rc == 0 && etcd_grant_session(c, es->opts.session_ttl, &lease) == 0)
 			atomic_store(&es->lease, lease);
+		/* No answer: try again soon, not a third of the TTL later. */
+		pause = rc < 0 ? RETRY_PAUSE : es->opts.session_ttl / 3.0;
 	}
 	etcd_client_free(c);
 	return NULL;

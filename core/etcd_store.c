@@ -255,62 +255,11 @@ static int delete_replaced(struct etcd_store *es, struct entry *e, const char *k
 		rc = -EAGAIN;
 	json_object_put(reply);
 	etcd_cache_forget(es, NULL);
-	if (rc == -EINPROGRESS)
-		rc = -EAGAIN; /* it went or it did not: the rules look again */
 	if (rc == 0) {
 		e->existed = false; /* the new lock is guarded on the key being absent */
 		e->mod_revision = 0;
 	}
 	return etcd_unreachable(rc);
-}
-
-/*
- * After a commit whose answer was lost: did it happen?  A lock it wrote
- * carries this write's stamp, a place it added has a name no other write
- * has; either tells, and its mod_revision is the commit's revision.  A
- * lock it deleted is gone, or another lock now.  A commit that only gave
- * up places or wrote directories is taken as not done: doing it again is
- * harmless.  1 applied (*revision set when known), 0 not, or -errno.
- */
-static int settle(struct etcd_store *es, uint64_t nonce, int64_t *revision)
-{
-	char stamp[INSTANCE_HOST_MAX + 96];
-	int64_t create = 0, mod = 0;
-	json_object *value = NULL;
-	int applied = -1, rc;
-
-	*revision = 0;
-	snprintf(stamp, sizeof(stamp), "%s %" PRIu64, es->self, nonce);
-	for (size_t i = 0; applied < 0 && i < es->entry_count; i++) {
-		struct entry *e = &es->entries[i];
-		char *k;
-
-		if (!e->dirty)
-			continue;
-		k = etcd_key(es, "locks", e->key);
-		rc = k ? etcd_read_key(es, k, &create, &mod, &value) : -ENOMEM;
-		free(k);
-		if (rc < 0)
-			return rc;
-		if (e->present) {
-			applied = rc == 1 && strcmp(etcd_text(value, "write"), stamp) == 0;
-			*revision = applied ? mod : 0;
-		} else {
-			applied = rc == 0 || create != e->create_revision;
-		}
-		json_object_put(value);
-	}
-	for (size_t i = 0; applied != 0 && !*revision && i < es->write_count; i++) {
-		if (!es->writes[i].revision_out)
-			continue;
-		rc = etcd_read_key(es, es->writes[i].etcd_key, &create, &mod, &value);
-		json_object_put(value);
-		if (rc < 0)
-			return rc;
-		applied = rc;
-		*revision = rc == 1 ? create : 0;
-	}
-	return applied > 0 ? 1 : 0;
 }
 
 /* What the reads kept learn from a commit: its writes, or (failed) nothing is sure. */
@@ -360,27 +309,24 @@ static int etcd_store_commit(struct store *base)
 			rc = -ENOMEM;
 			break;
 		}
-		if (e->recreate && e->existed)
-			rc = delete_replaced(es, e, k);
-		if (rc == 0) {
-			etcd_txn_compare(compares, k, e->existed, e->mod_revision);
-			if (e->present) {
-				int64_t lease;
-				bool keep;
-				char *value = NULL;
+		if (e->present) {
+			/* The lease and value first: nothing can fail after the old lock went. */
+			int64_t lease;
+			bool keep;
 
-				rc = lease_for(es, e, &lease, &keep);
-				if (rc == 0)
-					value = etcd_lock_to_json(es, &e->lock, nonce);
-				if (value)
-					etcd_txn_put(ops, k, value, lease, keep);
-				else if (rc == 0)
-					rc = -ENOMEM;
-				e->written = value; /* what the key holds after the commit */
-				e->written_lease = keep ? e->lease : lease;
-			} else {
-				etcd_txn_delete(ops, k);
+			rc = lease_for(es, e, &lease, &keep);
+			if (rc == 0 && !(e->written = etcd_lock_to_json(es, &e->lock, nonce)))
+				rc = -ENOMEM;
+			e->written_lease = keep ? e->lease : lease;
+			if (rc == 0 && e->recreate && e->existed)
+				rc = delete_replaced(es, e, k);
+			if (rc == 0) {
+				etcd_txn_compare(compares, k, e->existed, e->mod_revision);
+				etcd_txn_put(ops, k, e->written, lease, keep);
 			}
+		} else {
+			etcd_txn_compare(compares, k, e->existed, e->mod_revision);
+			etcd_txn_delete(ops, k);
 		}
 		free(k);
 	}
@@ -406,9 +352,6 @@ static int etcd_store_commit(struct store *base)
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
 		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
 			rc = -EAGAIN; /* another machine came first: decide again */
-	} else if (rc == -EINPROGRESS) {
-		rc = settle(es, nonce, &revision);
-		rc = rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 	}
 	json_object_put(reply);
 	remember_commit(es, rc, revision, epoch);
@@ -666,6 +609,24 @@ static int walk_row(void *ctx, const char *key, json_object *kv)
 	}
 	rc = etcd_lock_to_row(&l, etcd_int(kv, "create_revision"), etcd_int(kv, "create_revision"),
 			      &row);
+	if (rc == 0 && w->es->in_write && !entry_by_key(w->es, key + w->prefix_len)) {
+		/* In a write transaction, what the walk shows may be written (the sweep). */
+		struct entry *e = entry_add(w->es, key + w->prefix_len);
+
+		if (!e) {
+			etcd_lock_clear(&l);
+			return -ENOMEM;
+		}
+		e->existed = e->present = true;
+		e->mod_revision = etcd_int(kv, "mod_revision");
+		e->create_revision = e->id = etcd_int(kv, "create_revision");
+		e->lease = etcd_int(kv, "lease");
+		e->read_expire = l.expires ? l.expire_time : 0;
+		if (etcd_lock_copy(&l, &e->lock) < 0) {
+			etcd_lock_clear(&l);
+			return -ENOMEM;
+		}
+	}
 	if (rc == 0 && w->fn)
 		rc = w->fn(w->ctx, key + w->prefix_len, strlen(key + w->prefix_len), &row);
 	else if (rc == 0 && (!l.expires || l.expire_time > w->now))

@@ -118,7 +118,9 @@ struct etcd_store {
 	/* The fence every transaction is guarded on (etcd_txn). */
 	char *fence_key;
 	int64_t fence_revision;
-	bool in_doubt; /* a transaction's answer was lost and the fence not moved since */
+	uint64_t fence_seq;  /* marks written to the fence */
+	bool in_doubt;       /* a transaction's answer was lost, and not settled yet */
+	char doubt_mark[64]; /* ...the mark it writes to the fence */
 	/* Threads. */
 	volatile bool stop;
 	pthread_mutex_t stop_lock;
@@ -183,15 +185,16 @@ char *etcd_key(const struct etcd_store *es, const char *space, const char *name)
 void etcd_wake(struct etcd_store *es);
 
 /*
- * A transaction (req consumed), guarded also on this store's fence.  When
- * its answer is lost the fence is moved at once: a transaction still on
- * its way then fails, so reading back tells for good whether it happened
- * (-EINPROGRESS: read back now).  -ETIMEDOUT, -EIO when the fence could not
- * be moved: the next transaction moves it first.
+ * A transaction (req consumed), guarded also on this store's fence
+ * (P/fences/INSTANCE), which it moves.  When its answer is lost, the fence
+ * tells whether it was applied, and moving it makes sure it will not be
+ * later: the answer is then made up (succeeded, its revision), or -EAGAIN
+ * when it was not applied.  -ETIMEDOUT, -EIO: no answer, or still in doubt
+ * (the next transaction settles it first).
  */
 int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
 
-/* Move this store's fence (P/fences/INSTANCE): 0 or -errno. */
+/* Put this store's fence (at open): 0 or -errno. */
 int etcd_fence(struct etcd_store *es);
 
 /* The watch saw a change made at revision: true when it is another's (so far as known now). */
@@ -206,10 +209,6 @@ void etcd_txn_compare(json_object *compares, const char *key, bool existed, int6
 void etcd_txn_put(json_object *ops, const char *key, const char *value, int64_t lease,
 		  bool keep_lease);
 void etcd_txn_delete(json_object *ops, const char *key);
-
-/* Read one key: 1 and its revisions and value (json_object_put) when there, 0 when not. */
-int etcd_read_key(struct etcd_store *es, const char *key, int64_t *create_revision,
-		  int64_t *mod_revision, json_object **value);
 
 /* --- etcd_lock_json.c ---------------------------------------------------- */
 
