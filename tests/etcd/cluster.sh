@@ -53,12 +53,14 @@ cluster_start() { # DIR
 	done
 	for i in 1 2 3; do cluster_member_start "$i" new; done
 	ETCD_URLS="$(cluster_url 1),$(cluster_url 2),$(cluster_url 3)"
-	for _ in $(seq 200); do
+	# A busy machine (the other tests, sanitizers) may take a while: up to 60 s.
+	local deadline=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		cluster_healthy 1 && cluster_healthy 2 && cluster_healthy 3 && return 0
 		sleep 0.1
 	done
-	echo "# etcd cluster did not come up; logs:" >&2
-	tail -5 "$cluster_dir"/n*.log | sed 's/^/# /' >&2
+	echo "Bail out! the etcd cluster did not come up within 60 s; its logs:"
+	tail -5 "$cluster_dir"/n*.log | sed 's/^/# /'
 	return 1
 }
 
