@@ -151,7 +151,8 @@ static bool never_sent(CURL *curl, CURLcode code)
 	double connected = 0;
 
 	if (code == CURLE_OPERATION_TIMEDOUT &&
-	    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connected) == CURLE_OK && connected == 0)
+	    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connected) == CURLE_OK &&
+	    connected == 0)
 		return true; /* the connect itself timed out */
 	return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
 	       code == CURLE_URL_MALFORMAT;
@@ -207,8 +208,8 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		/* A member that does not answer a connect must leave time for the others. */
 		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 				 (long)(cfg->timeout_ms / cfg->url_count) < left_ms
-					 ? (long)(cfg->timeout_ms / cfg->url_count) + 1
-					 : left_ms);
+				     ? (long)(cfg->timeout_ms / cfg->url_count) + 1
+				     : left_ms);
 		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
 		curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
 		c->reply.len = 0;
@@ -291,8 +292,8 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 	CURL *h = curl_easy_duphandle(c->curl);
 	/* A member cut off from the others ends the watch (etcd's "has leader" check). */
 	struct curl_slist *headers =
-		curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"),
-				  "Grpc-Metadata-Hasleader: true");
+	    curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"),
+			      "Grpc-Metadata-Hasleader: true");
 
 	if (!h || !headers) {
 		if (h)

@@ -263,8 +263,9 @@ static int own_write(struct etcd_store *es, const char *path, json_object *req, 
 	pthread_mutex_lock(&es->own_lock);
 	es->in_flight--;
 	/* A txn whose guard failed wrote nothing: its revision is another's. */
-	if (rc == 0 && (!json_object_object_get_ex(*reply, "succeeded", NULL) ||
-			json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) &&
+	if (rc == 0 &&
+	    (!json_object_object_get_ex(*reply, "succeeded", NULL) ||
+	     json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) &&
 	    (strcmp(path, "/v3/kv/put") == 0 ||
 	     json_object_get_boolean(json_object_object_get(*reply, "succeeded"))))
 		es->own[es->own_next++ % OWN_REVISIONS] =
@@ -331,8 +332,8 @@ static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
 static char *fence_read(json_object *reply, int64_t *mod_revision)
 {
 	json_object *responses = json_object_object_get(reply, "responses");
-	json_object *range = json_object_object_get(json_object_array_get_idx(responses, 0),
-						    "response_range");
+	json_object *range =
+	    json_object_object_get(json_object_array_get_idx(responses, 0), "response_range");
 	json_object *kvs, *kv;
 	uint8_t *value = NULL;
 	size_t n;
@@ -373,10 +374,13 @@ static int settle(struct etcd_store *es, int64_t *revision)
 		if (tries < 8)
 			snprintf(tried[tries++], sizeof(tried[0]), "%s", mark);
 		rc = fenced_txn(es, req, mark, &reply);
-		if (rc == 0 && json_object_get_boolean(json_object_object_get(reply, "succeeded"))) {
-			es->fence_revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+		if (rc == 0 &&
+		    json_object_get_boolean(json_object_object_get(reply, "succeeded"))) {
+			es->fence_revision =
+			    etcd_int(json_object_object_get(reply, "header"), "revision");
 			json_object_put(reply);
-			return 0; /* the fence had not moved: it was not applied, and now never will be */
+			return 0; /* the fence had not moved: it was not applied, and now never will
+				     be */
 		}
 		if (rc == 0) {
 			value = fence_read(reply, &mod);
@@ -507,4 +511,3 @@ void etcd_txn_delete(json_object *ops, const char *key)
 	json_object_object_add(op, "request_delete_range", del);
 	json_object_array_add(ops, op);
 }
-

@@ -728,7 +728,6 @@ static int etcd_store_dir_put(struct store *base, const char *path, const struct
 static int etcd_store_dir_delete(struct store *base, const char *path)
 {
 	struct etcd_store *es = etcd_of(base);
-
 	char *key = etcd_key(es, "dirs", path);
 
 	assert(es->in_write);
@@ -1099,7 +1098,8 @@ static void etcd_store_close(struct store *base)
 	if (es->client && es->fence_key && es->fence_revision) {
 		json_object *req = json_object_new_object(), *reply = NULL;
 
-		json_object_object_add(req, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
+		json_object_object_add(req, "key",
+				       etcd_json_base64(es->fence_key, strlen(es->fence_key)));
 		etcd_post(es->client, "/v3/kv/deleterange", req, true, &reply);
 		json_object_put(reply);
 	}

@@ -119,7 +119,7 @@ struct etcd_store {
 	char *fence_key;
 	int64_t fence_revision;
 	uint64_t fence_seq;  /* marks written to the fence */
-	bool in_doubt;       /* a transaction's answer was lost, and not settled yet */
+	bool in_doubt;	     /* a transaction's answer was lost, and not settled yet */
 	char doubt_mark[64]; /* ...the mark it writes to the fence */
 	/* Threads. */
 	volatile bool stop;

@@ -72,7 +72,8 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 	opts->cluster.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (cli->timeout) {
 		seconds = strtod(cli->timeout, &end);
-		if (end == cli->timeout || *end || strspn(cli->timeout, "0123456789.") != strlen(cli->timeout) ||
+		if (end == cli->timeout || *end ||
+		    strspn(cli->timeout, "0123456789.") != strlen(cli->timeout) ||
 		    !(seconds >= 0.01 && seconds <= 3600)) {
 			fprintf(stderr,
 				"lockfs: bad etcd timeout '%s': seconds from 0.01 to 3600\n",
