@@ -1,9 +1,11 @@
 /*
- * backend.c — store.h's calls, each handed to the store behind it.
+ * backend.c — store.h's calls, each handed to the store behind it, and what
+ * both stores share (a hold added to a lock's list, the clearing of results).
  */
 #include "backend.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *store_backend_name(const struct store *st)
 {
@@ -185,7 +187,13 @@ int store_holds_read(struct store *st, int64_t cache_id, struct store_holds *out
 int store_hold_add(struct store *st, int64_t cache_id, struct store_holds *holds,
 		   const struct store_hold *h)
 {
-	return st->ops->hold_add(st, cache_id, holds, h);
+	struct store_holds none = {0}, *l = holds ? holds : &none;
+	int rc = store_holds_append(l, h);
+
+	if (rc == 0)
+		rc = st->ops->holds_write(st, cache_id, l);
+	free(none.items);
+	return rc;
 }
 
 int store_holds_write(struct store *st, int64_t cache_id, const struct store_holds *holds)
@@ -196,4 +204,19 @@ int store_holds_write(struct store *st, int64_t cache_id, const struct store_hol
 int store_hold_instances(struct store *st, store_hold_instance_fn fn, void *ctx)
 {
 	return st->ops->hold_instances(st, fn, ctx);
+}
+
+/* What the stores hand out, freed the same way whichever made it. */
+
+void store_text_clear(struct store_text *text)
+{
+	free(text->tags);
+	free(text->note);
+	memset(text, 0, sizeof(*text));
+}
+
+void store_dir_clear(struct store_dir *dir)
+{
+	free(dir->tags);
+	dir->tags = NULL;
 }

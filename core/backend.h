@@ -61,8 +61,6 @@ struct store_ops {
 	int (*waiters_of)(struct store *st, const char *key, store_waiter_fn fn, void *ctx);
 	/* Bound holds. */
 	int (*holds_read)(struct store *st, int64_t cache_id, struct store_holds *out);
-	int (*hold_add)(struct store *st, int64_t cache_id, struct store_holds *holds,
-			const struct store_hold *h);
 	int (*holds_write)(struct store *st, int64_t cache_id, const struct store_holds *holds);
 	int (*hold_instances)(struct store *st, store_hold_instance_fn fn, void *ctx);
 };

@@ -160,24 +160,3 @@ int etcd_lock_text(const struct etcd_lock *l, struct store_text *text)
 	}
 	return 0;
 }
-
-int etcd_lock_copy(const struct etcd_lock *from, struct etcd_lock *to)
-{
-	*to = *from;
-	to->tags = from->tags ? strdup(from->tags) : NULL;
-	to->note = from->note_len ? malloc(from->note_len) : NULL;
-	if (to->note)
-		memcpy(to->note, from->note, from->note_len);
-	to->holds.items =
-	    from->holds.count ? calloc(from->holds.count, sizeof(*to->holds.items)) : NULL;
-	to->holds.cap = from->holds.count;
-	if (to->holds.items)
-		memcpy(to->holds.items, from->holds.items,
-		       from->holds.count * sizeof(*to->holds.items));
-	if ((from->tags && !to->tags) || (from->note_len && !to->note) ||
-	    (from->holds.count && !to->holds.items)) {
-		etcd_lock_clear(to);
-		return -ENOMEM;
-	}
-	return 0;
-}

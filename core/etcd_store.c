@@ -609,6 +609,8 @@ static int walk_row(void *ctx, const char *key, json_object *kv)
 	}
 	rc = etcd_lock_to_row(&l, etcd_int(kv, "create_revision"), etcd_int(kv, "create_revision"),
 			      &row);
+	if (rc == 0 && !w->fn && (!l.expires || l.expire_time > w->now))
+		w->count++;
 	if (rc == 0 && w->es->in_write && !entry_by_key(w->es, key + w->prefix_len)) {
 		/* In a write transaction, what the walk shows may be written (the sweep). */
 		struct entry *e = entry_add(w->es, key + w->prefix_len);
@@ -622,15 +624,11 @@ static int walk_row(void *ctx, const char *key, json_object *kv)
 		e->create_revision = e->id = etcd_int(kv, "create_revision");
 		e->lease = etcd_int(kv, "lease");
 		e->read_expire = l.expires ? l.expire_time : 0;
-		if (etcd_lock_copy(&l, &e->lock) < 0) {
-			etcd_lock_clear(&l);
-			return -ENOMEM;
-		}
+		e->lock = l; /* the entry owns it now */
+		memset(&l, 0, sizeof(l));
 	}
 	if (rc == 0 && w->fn)
 		rc = w->fn(w->ctx, key + w->prefix_len, strlen(key + w->prefix_len), &row);
-	else if (rc == 0 && (!l.expires || l.expire_time > w->now))
-		w->count++;
 	etcd_lock_clear(&l);
 	return rc;
 }
@@ -1002,35 +1000,20 @@ static int etcd_store_holds_write(struct store *base, int64_t cache_id,
 				  const struct store_holds *holds)
 {
 	struct entry *e = writable(etcd_of(base), cache_id);
-	struct etcd_lock copy = {.holds = *holds};
-	struct etcd_lock kept;
-	size_t n = 0;
-	int rc;
+	struct store_holds kept = {0};
 
 	if (!e)
 		return -ENOENT;
-	rc = etcd_lock_copy(&copy, &kept);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < kept.holds.count; i++)
-		if (kept.holds.items[i].id) /* 0: given up */
-			kept.holds.items[n++] = kept.holds.items[i];
-	kept.holds.count = n;
+	kept.items = holds->count ? calloc(holds->count, sizeof(*kept.items)) : NULL;
+	if (holds->count && !kept.items)
+		return -ENOMEM;
+	kept.cap = holds->count;
+	for (size_t i = 0; i < holds->count; i++)
+		if (holds->items[i].id) /* 0: given up */
+			kept.items[kept.count++] = holds->items[i];
 	free(e->lock.holds.items);
-	e->lock.holds = kept.holds;
+	e->lock.holds = kept;
 	return 0;
-}
-
-static int etcd_store_hold_add(struct store *base, int64_t cache_id, struct store_holds *holds,
-			       const struct store_hold *h)
-{
-	struct store_holds none = {0}, *l = holds ? holds : &none;
-	int rc = store_holds_append(l, h);
-
-	if (rc == 0)
-		rc = etcd_store_holds_write(base, cache_id, l);
-	free(none.items);
-	return rc;
 }
 
 struct instance_walk {
@@ -1162,7 +1145,6 @@ static const struct store_ops etcd_store_ops = {
     .waiters_delete_instance = etcd_store_waiters_delete_instance,
     .waiters_of = etcd_store_waiters_of,
     .holds_read = etcd_store_holds_read,
-    .hold_add = etcd_store_hold_add,
     .holds_write = etcd_store_holds_write,
     .hold_instances = etcd_store_hold_instances,
 };

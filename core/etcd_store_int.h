@@ -231,8 +231,6 @@ int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
 /* A lock's tags and note, as store_get_row gives them (store_text_clear). */
 int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
 
-/* A deep copy (etcd_lock_clear): 0 or -ENOMEM. */
-int etcd_lock_copy(const struct etcd_lock *from, struct etcd_lock *to);
 
 /* --- etcd_session.c ------------------------------------------------------ */
 

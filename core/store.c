@@ -544,13 +544,6 @@ int sqlite_store_get_row(struct store *base, const char *key, struct store_row *
 	return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-void store_text_clear(struct store_text *text)
-{
-	free(text->tags);
-	free(text->note);
-	memset(text, 0, sizeof(*text));
-}
-
 int sqlite_store_set_note(struct store *base, int64_t id, const uint8_t *note, size_t len)
 {
 	struct sqlite_store *st = sqlite_of(base);
@@ -888,12 +881,6 @@ int sqlite_store_dir_kept(struct store *base, const char *path)
 		kept = sqlite3_column_int(s, 0);
 	store_reset_statement(s);
 	return rc == SQLITE_ROW ? kept : store_errno(rc);
-}
-
-void store_dir_clear(struct store_dir *dir)
-{
-	free(dir->tags);
-	dir->tags = NULL;
 }
 
 /* --- waiters ------------------------------------------------------------- */

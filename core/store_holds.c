@@ -281,19 +281,6 @@ int sqlite_store_holds_write(struct store *base, int64_t cache_id, const struct 
 	return rc;
 }
 
-int sqlite_store_hold_add(struct store *base, int64_t cache_id, struct store_holds *holds,
-		   const struct store_hold *h)
-{
-	struct sqlite_store *st = sqlite_of(base);
-	struct store_holds none = {0}, *l = holds ? holds : &none;
-	int rc = store_holds_append(l, h);
-
-	if (rc == 0)
-		rc = sqlite_store_holds_write(&st->base, cache_id, l);
-	free(none.items);
-	return rc;
-}
-
 int sqlite_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx)
 {
 	struct sqlite_store *st = sqlite_of(base);

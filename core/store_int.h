@@ -138,7 +138,6 @@ int sqlite_store_waiter_park(struct store *base, int64_t id, bool parked);
 int sqlite_store_waiters_delete_instance(struct store *base, const struct instance *in);
 int sqlite_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn, void *ctx);
 int sqlite_store_holds_read(struct store *base, int64_t cache_id, struct store_holds *out);
-int sqlite_store_hold_add(struct store *base, int64_t cache_id, struct store_holds *holds, const struct store_hold *h);
 int sqlite_store_holds_write(struct store *base, int64_t cache_id, const struct store_holds *l);
 int sqlite_store_hold_instances(struct store *base, store_hold_instance_fn fn, void *ctx);
 

@@ -716,7 +716,6 @@ const struct store_ops sqlite_store_ops = {
 	.waiters_delete_instance = sqlite_store_waiters_delete_instance,
 	.waiters_of = sqlite_store_waiters_of,
 	.holds_read = sqlite_store_holds_read,
-	.hold_add = sqlite_store_hold_add,
 	.holds_write = sqlite_store_holds_write,
 	.hold_instances = sqlite_store_hold_instances,
 };
