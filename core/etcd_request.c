@@ -205,16 +205,19 @@ int etcd_each_kv(json_object *reply, etcd_kv_fn fn, void *ctx)
 	return rc;
 }
 
-/* A kv's value, decoded and parsed (NULL when it is not JSON). */
-json_object *etcd_kv_value(json_object *kv)
+char *etcd_kv_text(json_object *kv)
 {
 	uint8_t *value;
 	size_t n;
-	json_object *obj;
 
-	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
-		return NULL;
-	obj = json_tokener_parse((const char *)value);
+	return etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0 ? NULL : (char *)value;
+}
+
+json_object *etcd_kv_value(json_object *kv)
+{
+	char *value = etcd_kv_text(kv);
+	json_object *obj = value ? json_tokener_parse(value) : NULL;
+
 	free(value);
 	return obj;
 }
@@ -349,13 +352,12 @@ static char *fence_read(json_object *reply, int64_t *mod_revision)
 }
 
 /*
- * Settle the transaction in doubt (its mark es->doubt_mark): move the fence
- * if it is still where that transaction found it, which that transaction
- * then can never be applied after; else the fence tells who moved it.  1
- * applied (*revision its revision), 0 not, or -errno when no answer came
- * within three timeouts (still in doubt).
+ * The transaction in doubt wrote es->doubt_mark to the fence: move the
+ * fence if it is still where that transaction found it, which that
+ * transaction then can never be applied after; else the fence tells who
+ * moved it.
  */
-static int settle(struct etcd_store *es, int64_t *revision)
+int etcd_settle(struct etcd_store *es, int64_t *revision)
 {
 	struct timespec now;
 	double deadline;
@@ -413,7 +415,7 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 
 	*reply = NULL;
 	if (es->in_doubt) {
-		rc = settle(es, &revision);
+		rc = etcd_settle(es, &revision);
 		if (rc < 0) {
 			json_object_put(req);
 			return rc;
@@ -440,7 +442,7 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 	etcd_cache_forget(es, NULL);
 	snprintf(es->doubt_mark, sizeof(es->doubt_mark), "%s", mark);
 	es->in_doubt = true;
-	rc = settle(es, &revision);
+	rc = etcd_settle(es, &revision);
 	if (rc < 0)
 		return rc; /* still in doubt: the next transaction settles it first */
 	es->in_doubt = false;

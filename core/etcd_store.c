@@ -106,6 +106,7 @@ static void transaction_clear(struct etcd_store *es)
 {
 	for (size_t i = 0; i < es->entry_count; i++) {
 		free(es->entries[i].key);
+		free(es->entries[i].read_value);
 		free(es->entries[i].written);
 		etcd_lock_clear(&es->entries[i].lock);
 	}
@@ -139,6 +140,7 @@ static int read_lock(struct etcd_store *es, const char *key, struct entry *e)
 		e->lease = etcd_int(kv, "lease");
 		e->id = e->create_revision;
 		e->existed = true;
+		e->read_value = etcd_kv_text(kv);
 		/* A value that is not a lock is kept as it is: the rules see other data. */
 		e->present = etcd_lock_from_json(value, &e->lock) == 0;
 		e->read_expire = e->present && e->lock.expires ? e->lock.expire_time : 0;
@@ -179,11 +181,138 @@ static void forget_waiter(struct etcd_store *es, struct waiter_id *w)
 
 /* --- transactions -------------------------------------------------------- */
 
+static void undo_clear(struct etcd_store *es)
+{
+	for (size_t i = 0; i < es->undo_count; i++) {
+		free(es->undo[i].etcd_key);
+		free(es->undo[i].value);
+	}
+	free(es->undo);
+	es->undo = NULL;
+	es->undo_count = 0;
+	es->undo_revision = 0;
+}
+
+/*
+ * The commit just sent was left in doubt, and its caller is told it failed:
+ * remember each lock key it put as it was before.  Without this, an
+ * acquisition answered EIO that was applied after all would stay held by
+ * a caller who went on (and whose next try would re-enter it).
+ */
+static void undo_remember(struct etcd_store *es)
+{
+	size_t n = 0;
+
+	undo_clear(es);
+	for (size_t i = 0; i < es->entry_count; i++)
+		n += es->entries[i].dirty && es->entries[i].present;
+	es->undo = n ? calloc(n, sizeof(*es->undo)) : NULL;
+	for (size_t i = 0; es->undo && i < es->entry_count; i++) {
+		struct entry *e = &es->entries[i];
+		struct undo *u = &es->undo[es->undo_count];
+
+		if (!e->dirty || !e->present || (e->existed && !e->read_value))
+			continue;
+		u->etcd_key = etcd_key(es, "locks", e->key);
+		u->value = e->existed ? strdup(e->read_value) : NULL;
+		u->lease = e->lease;
+		if (!u->etcd_key || (e->existed && !u->value)) {
+			free(u->etcd_key);
+			free(u->value);
+			continue;
+		}
+		es->undo_count++; /* out of memory: that key stays as the transaction left it */
+	}
+}
+
+/*
+ * Put u's key back as it was, unless it changed after es->undo_revision:
+ * 0, or -EIO/-ETIMEDOUT when no member answered.
+ */
+static int put_back(struct etcd_store *es, struct undo *u)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		json_object *req = json_object_new_object(), *compares = json_object_new_array(),
+			    *ops = json_object_new_array(), *reply = NULL;
+		int rc;
+
+		etcd_txn_compare(compares, u->etcd_key, true, es->undo_revision);
+		if (u->value)
+			etcd_txn_put(ops, u->etcd_key, u->value, u->lease, false);
+		else
+			etcd_txn_delete(ops, u->etcd_key);
+		json_object_object_add(req, "compare", compares);
+		json_object_object_add(req, "success", ops);
+		rc = etcd_txn(es, req, &reply);
+		json_object_put(reply);
+		if (rc == -ENOENT && u->value) {
+			/* Its lease has ended since: etcd would have dropped the key with it. */
+			free(u->value);
+			u->value = NULL;
+			continue;
+		}
+		if (rc == -ETIMEDOUT || rc == -EIO)
+			return rc; /* kept for the next write */
+		if (rc != -EAGAIN)
+			return 0; /* done, or another changed it since, or etcd will not have it */
+	}
+	return -EIO;
+}
+
+/* What was read or remembered may be void now: a new epoch, and a wake-up. */
+static void changed_under_us(struct etcd_store *es)
+{
+	etcd_cache_forget(es, NULL);
+	atomic_fetch_add(&es->epoch, 1);
+	etcd_wake(es);
+}
+
+/*
+ * Before a write transaction reads anything: settle the one in doubt, and
+ * put back what it wrote that its caller was told did not happen.  Until
+ * then no write starts (-EIO).
+ */
+static int resolve_doubt(struct etcd_store *es)
+{
+	int64_t revision = 0;
+	int rc;
+
+	if (es->in_doubt) {
+		rc = etcd_settle(es, &revision);
+		if (rc < 0)
+			return etcd_unreachable(rc);
+		es->in_doubt = false;
+		if (rc == 1 && es->undo_count)
+			es->undo_revision = revision;
+		else
+			undo_clear(es);
+		if (rc == 1)
+			changed_under_us(es);
+	}
+	while (es->undo_count) {
+		struct undo *u = &es->undo[es->undo_count - 1];
+
+		rc = put_back(es, u);
+		if (rc < 0)
+			return etcd_unreachable(rc);
+		free(u->etcd_key);
+		free(u->value);
+		if (--es->undo_count == 0)
+			undo_clear(es);
+		changed_under_us(es);
+	}
+	return 0;
+}
+
 static int etcd_store_begin(struct store *base)
 {
 	struct etcd_store *es = etcd_of(base);
+	int rc;
 
 	assert(!es->in_write);
+	rc = resolve_doubt(es);
+	if (rc < 0)
+		return rc;
 	es->in_write = true;
 	es->epoch_seen = atomic_load(&es->epoch);
 	return 0;
@@ -293,7 +422,7 @@ static int etcd_store_commit(struct store *base)
 		    *ops = json_object_new_array(), *reply = NULL;
 	uint64_t nonce = ++es->nonce, epoch;
 	int64_t revision = 0;
-	bool any = es->write_count > 0;
+	bool any = es->write_count > 0, doubt_before;
 	int rc = 0;
 
 	assert(es->in_write);
@@ -347,7 +476,10 @@ static int etcd_store_commit(struct store *base)
 		return rc;
 	}
 	epoch = atomic_load(&es->epoch); /* what the commit's answer will be as of */
+	doubt_before = es->in_doubt;
 	rc = etcd_txn(es, req, &reply);
+	if (rc < 0 && es->in_doubt && !doubt_before)
+		undo_remember(es);
 	if (rc == 0) {
 		revision = etcd_int(json_object_object_get(reply, "header"), "revision");
 		if (!json_object_get_boolean(json_object_object_get(reply, "succeeded")))
@@ -623,6 +755,7 @@ static int walk_row(void *ctx, const char *key, json_object *kv)
 		e->mod_revision = etcd_int(kv, "mod_revision");
 		e->create_revision = e->id = etcd_int(kv, "create_revision");
 		e->lease = etcd_int(kv, "lease");
+		e->read_value = etcd_kv_text(kv);
 		e->read_expire = l.expires ? l.expire_time : 0;
 		e->lock = l; /* the entry owns it now */
 		memset(&l, 0, sizeof(l));
@@ -1070,6 +1203,9 @@ static void etcd_store_close(struct store *base)
 		pthread_join(es->keepalive_thread, NULL);
 	if (es->watch_started)
 		pthread_join(es->watch_thread, NULL);
+	if (es->client && es->fence_key)
+		resolve_doubt(es); /* a last chance to put back what nobody holds */
+	undo_clear(es);
 	if (es->client && atomic_load(&es->lease)) {
 		/* What rode on the session goes now, not after its TTL. */
 		json_object *req = json_object_new_object(), *reply = NULL;

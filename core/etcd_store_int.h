@@ -59,7 +59,8 @@ struct entry {
 	bool recreate;	    /* a new lock over one that was there: a new create_revision */
 	double read_expire; /* its expiry as read (0: none) */
 	struct etcd_lock lock;
-	char *written; /* the JSON the commit puts, and the lease it puts it with */
+	char *read_value; /* the value as read (NULL: absent, or not read) */
+	char *written;	  /* the JSON the commit puts, and the lease it puts it with */
 	int64_t written_lease;
 };
 
@@ -71,6 +72,17 @@ struct other_write {
 	bool keep_lease;
 	int64_t *revision_out; /* a new place: its id, after the commit */
 	int64_t forget_id;     /* a place given up: forgotten after the commit */
+};
+
+/*
+ * A lock key put by a transaction whose answer was lost and whose caller
+ * was told it failed: once that transaction is known to have been applied,
+ * the key is put back as it was (or deleted), if nothing changed it since.
+ */
+struct undo {
+	char *etcd_key;
+	char *value; /* before the transaction (NULL: the key was absent) */
+	int64_t lease;
 };
 
 /* A place in line this store knows the key of: its own, or one seen in a line. */
@@ -121,6 +133,9 @@ struct etcd_store {
 	uint64_t fence_seq;  /* marks written to the fence */
 	bool in_doubt;	     /* a transaction's answer was lost, and not settled yet */
 	char doubt_mark[64]; /* ...the mark it writes to the fence */
+	struct undo *undo;   /* ...what its caller was told did not happen */
+	size_t undo_count;
+	int64_t undo_revision; /* the revision it was applied at (0: not known to be) */
 	/* Threads. */
 	volatile bool stop;
 	pthread_mutex_t stop_lock;
@@ -175,6 +190,9 @@ void etcd_cache_written(struct etcd_store *es, const char *key, const struct ent
 /* Each kv of a range reply: fn(ctx, key text, kv); non-zero stops and is returned. */
 int etcd_each_kv(json_object *reply, etcd_kv_fn fn, void *ctx);
 
+/* A kv's value, decoded (malloc'd), or NULL. */
+char *etcd_kv_text(json_object *kv);
+
 /* A kv's value, decoded and parsed (NULL when it is not JSON). */
 json_object *etcd_kv_value(json_object *kv);
 
@@ -193,6 +211,12 @@ void etcd_wake(struct etcd_store *es);
  * (the next transaction settles it first).
  */
 int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
+
+/*
+ * Settle the transaction in doubt: 1 applied (*revision its revision), 0
+ * not (and now never), or -errno when no answer came within three timeouts.
+ */
+int etcd_settle(struct etcd_store *es, int64_t *revision);
 
 /* Put this store's fence (at open): 0 or -errno. */
 int etcd_fence(struct etcd_store *es);
@@ -230,7 +254,6 @@ int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
 
 /* A lock's tags and note, as store_get_row gives them (store_text_clear). */
 int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
-
 
 /* --- etcd_session.c ------------------------------------------------------ */
 

@@ -8,9 +8,12 @@
  * reads its user.lock.generation, reads COUNTER, writes it plus one, and
  * unlinks LOCK.  LOG gets one line per round: "GENERATION START END" (wall
  * clock, nanoseconds, from just after the grant to just before the
- * release).  An acquisition or a read of the generation that fails with EIO (no etcd member
- * answered) is tried again; so is a release, until it is done (ENOENT after a lost answer means it
- * was).  Exit status: 0, or 1 after another error.
+ * release).  An acquisition or a read of the generation that fails with EIO
+ * (no etcd member answered) is tried again.  A release that fails with EIO
+ * may have happened, and the lock may be another's by now: it is tried
+ * again as a compare-and-release of this round's generation (never an rm,
+ * which would break the successor's lock), until ESTALE or ENOENT says it is
+ * gone.  Exit status: 0, or 1 after another error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,21 @@ static int bump(const char *path)
 	rewind(f);
 	fprintf(f, "%ld\n", n + 1);
 	return fclose(f);
+}
+
+/* Release path's lock, held with generation gen ("" when unknown): 0 or -1. */
+static int release(const char *path, const char *gen)
+{
+	if (unlink(path) == 0 || errno == ENOENT)
+		return 0;
+	while (errno == EIO || errno == EINTR) {
+		if (!gen[0] ? unlink(path) == 0
+			    : setxattr(path, "user.lock.release", gen, strlen(gen), 0) == 0)
+			return 0;
+		if (errno == ENOENT || errno == ESTALE)
+			return 0; /* the lost answer's release happened */
+	}
+	return -1;
 }
 
 int main(int argc, char *argv[])
@@ -83,12 +101,11 @@ int main(int argc, char *argv[])
 		}
 		end = now_ns();
 		fprintf(log, "%s %lld %lld\n", gen[0] ? gen : "?", start, end);
-		while (unlink(argv[1]) < 0 && errno != ENOENT)
-			if (errno != EIO && errno != EINTR) {
-				fprintf(stderr, "counter_client: unlink %s: %s\n", argv[1],
-					strerror(errno));
-				return 1;
-			}
+		if (release(argv[1], gen) < 0) {
+			fprintf(stderr, "counter_client: release %s: %s\n", argv[1],
+				strerror(errno));
+			return 1;
+		}
 	}
 	return 0;
 }
