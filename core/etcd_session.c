@@ -144,9 +144,11 @@ static int on_watch_line(void *ctx, json_object *obj)
 		if (etcd_foreign_change(es, etcd_int(kv, "mod_revision")))
 			foreign = true;
 	}
-	if (foreign)
+	/* Our own commits wake nobody: the daemon knows what it wrote. */
+	if (foreign) {
 		atomic_fetch_add(&es->epoch, 1);
-	etcd_wake(es);
+		etcd_wake(es);
+	}
 	return 0;
 }
 
