@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +29,9 @@ struct etcd_client {
 	const struct etcd_config *cfg;
 	CURL *curl;
 	struct curl_slist *headers;
-	size_t member; /* the member that answered last */
+	size_t member;		     /* the member that answered last */
+	bool kept[ETCD_MEMBERS_MAX]; /* a connection to the member is kept from before */
+	unsigned opened;	     /* connections opened by the current transfer */
 	struct buffer reply;
 	char url[512];
 };
@@ -108,6 +111,16 @@ static size_t keep_reply(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Every connection libcurl opens, counted (see etcd_call). */
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	struct etcd_client *c = ctx;
+
+	(void)purpose;
+	c->opened++;
+	return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 int etcd_client_new(const struct etcd_config *cfg, struct etcd_client **out)
 {
 	struct etcd_client *c;
@@ -130,6 +143,8 @@ int etcd_client_new(const struct etcd_config *cfg, struct etcd_client **out)
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, keep_reply);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
+	curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETDATA, c);
 	*out = c;
 	return 0;
 }
@@ -197,6 +212,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		long left_ms = (long)((deadline - monotonic()) * 1000), status = 0;
 		json_object *obj;
 		CURLcode code;
+		bool resent;
 
 		if (left_ms <= 0)
 			break;
@@ -213,7 +229,19 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
 		curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
 		c->reply.len = 0;
+		c->opened = 0;
 		code = curl_easy_perform(c->curl);
+		/*
+		 * A kept connection that the member closed meanwhile (it died, or
+		 * restarted) is found closed only once the request was written to
+		 * it, and libcurl then sends the request again on a new one by
+		 * itself: so the member may have carried it out twice, or once
+		 * with its answer lost.  Whatever came back is then no answer.
+		 */
+		resent = c->kept[m] && c->opened > 0;
+		c->kept[m] = code == CURLE_OK;
+		if (resent && !repeatable)
+			return -EINPROGRESS;
 		if (code != CURLE_OK) {
 			if (!never_sent(c->curl, code) && !repeatable)
 				return -EINPROGRESS;

@@ -1,12 +1,17 @@
 #!/usr/bin/python3
-"""cutting_proxy.py PORT TARGET_PORT CUT_FILE — a TCP proxy on 127.0.0.1:PORT
-to 127.0.0.1:TARGET_PORT that loses answers on demand.
+"""cutting_proxy.py PORT TARGET_PORT DIR — a TCP proxy on 127.0.0.1:PORT to
+127.0.0.1:TARGET_PORT that loses answers on demand, told by files in DIR:
 
-While CUT_FILE exists, what clients send still reaches the target, but what
-the target answers is thrown away and the client's connection is closed;
-new connections are closed as soon as they are accepted.  So a request sent
-just then is carried out and its answer is lost, as when a member dies
-after taking it.
+  DIR/cut            while it exists, what clients send still reaches the
+                     target, but what the target answers is thrown away and
+                     the client's connection closed; new connections are
+                     closed as soon as they are accepted.
+  DIR/lose-next-txn  the next /v3/kv/txn request goes through and its answer
+                     is lost (its connection closed); the proxy then removes
+                     the file, and everything else flows.
+
+So a request is carried out and its answer lost, as when a member dies
+after taking it: for good (cut), or once.
 """
 import os
 import select
@@ -15,7 +20,10 @@ import sys
 import threading
 
 
-def pump(client, server, cut_file):
+def pump(client, server, control):
+    cut = os.path.join(control, "cut")
+    lose = os.path.join(control, "lose-next-txn")
+    losing = False
     try:
         while True:
             ready, _, _ = select.select([client, server], [], [], 1.0)
@@ -24,8 +32,11 @@ def pump(client, server, cut_file):
                 if not data:
                     return
                 if sock is client:
+                    if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(lose):
+                        os.unlink(lose)
+                        losing = True
                     server.sendall(data)
-                elif os.path.exists(cut_file):
+                elif losing or os.path.exists(cut):
                     return  # the answer is lost with the connection
                 else:
                     client.sendall(data)
@@ -37,14 +48,14 @@ def pump(client, server, cut_file):
 
 
 def main():
-    port, target, cut_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    port, target, control = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(64)
     while True:
         client, _ = listener.accept()
-        if os.path.exists(cut_file):
+        if os.path.exists(os.path.join(control, "cut")):
             client.close()
             continue
         try:
@@ -52,7 +63,7 @@ def main():
         except OSError:
             client.close()
             continue
-        threading.Thread(target=pump, args=(client, server, cut_file), daemon=True).start()
+        threading.Thread(target=pump, args=(client, server, control), daemon=True).start()
 
 
 if __name__ == "__main__":

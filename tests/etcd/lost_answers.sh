@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# An answer lost on the way back: the daemon reaches etcd through a proxy
-# that, on demand, lets requests through and throws their answers away.  An
-# acquisition carried out by etcd whose answer was lost, and which the
-# daemon could not settle in time, fails with EIO; it must not stay held.
-# The client that was told EIO tries again and takes the lock once (count
-# 1, not a second count on a lock it was told it did not get), and its rm
-# leaves the lock free.
+# Answers lost on the way back: the daemon reaches etcd through a proxy
+# that, on demand, lets requests through and throws their answers away.
+#  - Lost once: the daemon settles the transaction at once (its fence) and
+#    answers as if nothing was lost, for an acquisition and a release.
+#  - Lost for longer than three timeouts: the operation fails with EIO.  An
+#    acquisition carried out all the same must not stay held: the client
+#    told EIO tries again and holds the lock once (count 1, not a second
+#    count on a lock it was told it did not get), and its rm frees it.  A
+#    release carried out all the same stays done, and a compare-and-release
+#    of its generation then says so (ENOENT).
 . "$(dirname "$0")/lib.sh"
 
 PROXY_PORT=$ETCD_BASE_PORT
-CUT=$T/cut
-/usr/bin/python3 "$(dirname "$0")/cutting_proxy.py" "$PROXY_PORT" "$((ETCD_BASE_PORT + 2))" "$CUT" &
+CONTROL=$T/proxy
+CUT=$CONTROL/cut
+mkdir -p "$CONTROL"
+/usr/bin/python3 "$(dirname "$0")/cutting_proxy.py" "$PROXY_PORT" "$((ETCD_BASE_PORT + 2))" "$CONTROL" &
 PROXY_PID=$!
 stop_proxy() {
 	local status=$?
@@ -25,6 +30,24 @@ ok $? "the proxy listens"
 ETCD_URLS=http://127.0.0.1:$PROXY_PORT mount_etcd --timeout=5 --etcd-timeout=0.3 || exit 1
 touch "$MNT/lost" && rm "$MNT/lost"
 ok $? "a lock is taken and released through the proxy"
+
+create_revision() {
+	etcdctl --endpoints="$ETCD_URLS" get "$1" -w json |
+		/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["kvs"][0]["create_revision"])'
+}
+touch "$CONTROL/lose-next-txn"
+touch "$MNT/once"
+ok $? "an acquisition whose answer was lost once is settled and granted"
+[ ! -e "$CONTROL/lose-next-txn" ]
+ok $? "...its answer was lost (the proxy took the order)"
+is "$(xattr "$MNT/once" user.lock.count)" 1 "...it holds the lock once"
+is "$(xattr "$MNT/once" user.lock.generation)" "$(create_revision "$PREFIX/locks/once")" \
+	"...its generation is the key's create_revision"
+touch "$CONTROL/lose-next-txn"
+rm "$MNT/once"
+ok $? "a release whose answer was lost once is settled and done"
+[ ! -e "$CONTROL/lose-next-txn" ] && [ -z "$(etcd_get "$PREFIX/locks/once")" ]
+ok $? "...its answer was lost, and the lock is free"
 
 # The client: open (told EIO while answers are lost), wait for the go, open
 # again until it is answered, then report the count it holds and rm.
@@ -53,6 +76,7 @@ with open(log, "w", buffering=1) as out:
     os.unlink(path)
     out.write("released\n")
 EOF
+touch "$MNT/lost" && rm "$MNT/lost" # its name and line are known: only the commit goes out
 touch "$CUT"
 /usr/bin/python3 "$T/client.py" "$MNT/lost" "$T/go" "$T/client.log" &
 client=$!
@@ -87,4 +111,21 @@ touch "$MNT/other" && rm "$MNT/other"
 ok $? "another lock is taken and released"
 no_lock_left
 ok $? "the lost acquisition was put back: the lock is free"
+
+touch "$MNT/release"
+generation=$(xattr "$MNT/release" user.lock.generation)
+touch "$CUT"
+rm "$MNT/release" 2>"$T/rm.err"
+ok $((!$?)) "rm fails while answers are lost"
+like "$(cat "$T/rm.err")" "*Input/output error*" "...with EIO"
+gone() { [ -z "$(etcd_get "$PREFIX/locks/release")" ]; }
+gone
+ok $? "etcd carried it out all the same (the lock key is gone)"
+rm "$CUT"
+setfattr -n user.lock.release -v "$generation" "$MNT/release" 2>"$T/release.err"
+like "$(cat "$T/release.err")" "*No such file or directory*" \
+	"a compare-and-release of its generation says it is gone"
+touch "$MNT/other" && rm "$MNT/other"
+gone
+ok $? "the daemon's next write leaves the release done"
 finish
