@@ -83,7 +83,7 @@ cluster_leader() {
 	for i in 1 2 3; do
 		[ -n "${cluster_pids[i]}" ] || continue
 		curl -s -m 1 -X POST -d '{}' "$(cluster_url "$i")/v3/maintenance/status" 2>/dev/null |
-			python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get("leader")==d["header"]["member_id"] else 1)' 2>/dev/null &&
+			/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get("leader")==d["header"]["member_id"] else 1)' 2>/dev/null &&
 			{ echo "$i"; return 0; }
 	done
 	return 1
