@@ -532,8 +532,13 @@ static uint64_t etcd_store_epoch_seen(const struct store *base)
 	return ((const struct etcd_store *)base)->epoch_seen;
 }
 
+/* Asked every second: a transaction left in doubt is settled here too, not only at a write. */
 static int etcd_store_data_version(struct store *base, int64_t *version)
 {
+	struct etcd_store *es = etcd_of(base);
+
+	if (es->in_doubt || es->undo_count)
+		resolve_doubt(es); /* no member yet: again in a second */
 	*version = (int64_t)etcd_store_epoch(base);
 	return 0;
 }
