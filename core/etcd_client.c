@@ -160,17 +160,29 @@ void etcd_client_free(struct etcd_client *c)
 	free(c);
 }
 
-/* A transfer that never reached the member: safe to send to another. */
-static bool never_sent(CURL *curl, CURLcode code)
+/* The transfer's connect failed or timed out: nothing was sent on a new connection. */
+static bool connect_failed(CURL *curl, CURLcode code)
 {
 	double connected = 0;
 
 	if (code == CURLE_OPERATION_TIMEDOUT &&
 	    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connected) == CURLE_OK &&
 	    connected == 0)
-		return true; /* the connect itself timed out */
+		return true;
 	return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
 	       code == CURLE_URL_MALFORMAT;
+}
+
+/*
+ * A request that never reached the member: safe to send to another.  A
+ * timeout on a kept connection is not one (libcurl reports no connect time
+ * then either): the request was written, and may yet be carried out.
+ */
+static bool never_sent(struct etcd_client *c, CURLcode code)
+{
+	if (code == CURLE_OPERATION_TIMEDOUT && c->opened == 0)
+		return false;
+	return connect_failed(c->curl, code);
 }
 
 /* The errno of a refused request (HTTP status, and the gRPC code in its body). */
@@ -243,7 +255,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		if (resent && !repeatable)
 			return -EINPROGRESS;
 		if (code != CURLE_OK) {
-			if (!never_sent(c->curl, code) && !repeatable)
+			if (!never_sent(c, code) && !repeatable)
 				return -EINPROGRESS;
 			continue;
 		}
@@ -351,7 +363,7 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 		code = curl_easy_perform(h);
 		if (s.rc != 0 || *stop)
 			break;
-		if (code == CURLE_OK || !never_sent(h, code)) {
+		if (code == CURLE_OK || !connect_failed(h, code)) {
 			c->member = m; /* it answered, then the stream ended or broke */
 			break;
 		}

@@ -303,9 +303,8 @@ int etcd_fence(struct etcd_store *es)
 }
 
 /*
- * Send req (a reference is taken) guarded on the fence being at
- * fence_revision; with mark, the transaction also moves the fence there.
- * On a failed guard, the fence is read.
+ * Send req guarded on the fence being at fence_revision, moving it to a new
+ * mark in the same transaction; on a failed guard, the fence is read.
  */
 static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
 		      json_object **reply)
@@ -324,13 +323,12 @@ static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
 		json_object_object_add(req, "success", success);
 	}
 	etcd_txn_compare(compares, es->fence_key, true, es->fence_revision);
-	if (mark)
-		etcd_txn_put(success, es->fence_key, mark, 0, false);
+	etcd_txn_put(success, es->fence_key, mark, 0, false);
 	json_object_object_add(get, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
 	json_object_object_add(op, "request_range", get);
 	json_object_array_add(failure, op);
 	json_object_object_add(req, "failure", failure);
-	return own_write(es, "/v3/kv/txn", json_object_get(req), false, reply);
+	return own_write(es, "/v3/kv/txn", req, false, reply);
 }
 
 /* The fence as a failed guard's answer read it: its value (malloc'd) and mod_revision. */
@@ -353,102 +351,11 @@ static char *fence_read(json_object *reply, int64_t *mod_revision)
 	return (char *)value;
 }
 
-/* The kv of a key given as base64 (NULL: absent); *kv is a reference into *reply. */
-static int read_kv(struct etcd_store *es, const char *key64, json_object **reply, json_object **kv)
-{
-	json_object *req = json_object_new_object(), *kvs;
-	int rc;
-
-	json_object_object_add(req, "key", json_object_new_string(key64));
-	rc = etcd_unreachable(etcd_post(es->client, "/v3/kv/range", req, true, reply));
-	*kv = rc == 0 && json_object_object_get_ex(*reply, "kvs", &kvs) &&
-		      json_object_array_length(kvs) > 0
-		  ? json_object_array_get_idx(kvs, 0)
-		  : NULL;
-	return rc;
-}
-
-static bool is_lock_key(const struct etcd_store *es, const char *key)
-{
-	size_t n = strlen(es->prefix);
-
-	return strncmp(key, es->prefix, n) == 0 && strncmp(key + n, "/locks/", 7) == 0;
-}
-
 /*
- * The fence has moved past the transaction in doubt, so it is applied by
- * now or never will be: tell which from what it wrote.
- *  - A lock it put carries the write's unique stamp: the value is there,
- *    or the transaction did not happen (or another overwrote it since, and
- *    took the lock from it: the caller is better not told it then either).
- *  - Without a lock put, it deleted locks, guarded on their revisions: a
- *    lock no longer as it expected was released by it, or taken from its
- *    caller first, which for a release comes to the same.
- *  - Else it wrote places or directories: applied when all it wrote is so.
- * 1 applied (*revision its revision, or 0 when no put shows it), 0 not, or
- * -errno.
- */
-static int judge(struct etcd_store *es, json_object *txn, int64_t *revision)
-{
-	json_object *ops = json_object_object_get(txn, "success");
-	json_object *compares = json_object_object_get(txn, "compare");
-	char *fence64 = etcd_base64(es->fence_key, strlen(es->fence_key));
-	bool lock_put = false, lock_shown = false, others_shown = true;
-	bool guarded = false, moved = false;
-	int rc = fence64 ? 0 : -ENOMEM;
-
-	*revision = 0;
-	for (size_t i = 0; rc == 0 && i < json_object_array_length(ops); i++) {
-		json_object *op = json_object_array_get_idx(ops, i), *reply = NULL, *kv;
-		json_object *put = json_object_object_get(op, "request_put");
-		const char *key64 = etcd_text(
-		    put ? put : json_object_object_get(op, "request_delete_range"), "key");
-		bool lockish = false, shown;
-		uint8_t *key;
-		size_t n;
-
-		if (strcmp(key64, fence64) == 0)
-			continue;
-		rc = read_kv(es, key64, &reply, &kv);
-		if (rc == 0 && put && etcd_unbase64(key64, &key, &n) == 0) {
-			lockish = is_lock_key(es, (const char *)key);
-			free(key);
-		}
-		shown =
-		    put ? kv && strcmp(etcd_text(kv, "value"), etcd_text(put, "value")) == 0 : !kv;
-		if (rc == 0 && shown && put && (lockish || !*revision))
-			*revision = etcd_int(kv, "mod_revision");
-		lock_put = lock_put || lockish;
-		lock_shown = lock_shown || (lockish && shown);
-		others_shown = others_shown && (lockish || shown);
-		json_object_put(reply);
-	}
-	for (size_t i = 0; rc == 0 && !lock_put && i < json_object_array_length(compares); i++) {
-		json_object *c = json_object_array_get_idx(compares, i), *reply = NULL, *kv;
-
-		if (strcmp(etcd_text(c, "key"), fence64) == 0)
-			continue;
-		guarded = true;
-		rc = read_kv(es, etcd_text(c, "key"), &reply, &kv);
-		if (strcmp(etcd_text(c, "target"), "MOD") == 0)
-			moved = moved || !kv ||
-				etcd_int(kv, "mod_revision") != etcd_int(c, "mod_revision");
-		else
-			moved = moved || kv;
-		json_object_put(reply);
-	}
-	free(fence64);
-	if (rc < 0)
-		return rc;
-	if (lock_put)
-		return lock_shown;
-	return guarded ? moved : others_shown;
-}
-
-/*
- * Settle the transaction in doubt (es->doubt): move the fence if it is
- * still where that transaction was guarded on it, after which it can never
- * be applied; then judge what it wrote.
+ * The transaction in doubt wrote es->doubt_mark to the fence: move the
+ * fence if it is still where that transaction found it, which that
+ * transaction then can never be applied after; else the fence tells who
+ * moved it.
  */
 int etcd_settle(struct etcd_store *es, int64_t *revision)
 {
@@ -462,36 +369,38 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 	deadline = now.tv_sec + now.tv_nsec / 1e9 + 3 * es->opts.cluster.timeout_ms / 1000.0;
 	for (;;) {
 		json_object *req = json_object_new_object(), *reply = NULL;
-		int64_t mod = 0;
+		int64_t mod;
 		char *value;
-		bool moved = false;
 
 		snprintf(mark, sizeof(mark), "settle %" PRIu64, ++es->fence_seq);
 		if (tries < 8)
 			snprintf(tried[tries++], sizeof(tried[0]), "%s", mark);
 		rc = fenced_txn(es, req, mark, &reply);
-		json_object_put(req);
 		if (rc == 0 &&
 		    json_object_get_boolean(json_object_object_get(reply, "succeeded"))) {
-			mod = etcd_int(json_object_object_get(reply, "header"), "revision");
-			moved = true;
-		} else if (rc == 0) {
-			/* Moved already: by an earlier try of ours, or by hand. */
+			es->fence_revision =
+			    etcd_int(json_object_object_get(reply, "header"), "revision");
+			json_object_put(reply);
+			return 0; /* the fence had not moved: it was not applied, and now never will
+				     be */
+		}
+		if (rc == 0) {
 			value = fence_read(reply, &mod);
-			for (unsigned i = 0; value && i < tries; i++)
-				moved = moved || strcmp(value, tried[i]) == 0;
-			free(value);
-			if (!moved) {
-				json_object_put(reply);
-				rc = etcd_fence(es);
-				return rc < 0 ? rc : judge(es, es->doubt, revision);
+			json_object_put(reply);
+			rc = -EIO; /* the fence is gone or holds what nobody here wrote */
+			if (value && strcmp(value, es->doubt_mark) == 0) {
+				*revision = mod;
+				rc = 1;
 			}
+			for (unsigned i = 0; value && rc < 0 && i < tries; i++)
+				if (strcmp(value, tried[i]) == 0)
+					rc = 0; /* an earlier settling moved it first */
+			free(value);
+			if (rc >= 0)
+				es->fence_revision = mod;
+			return rc;
 		}
 		json_object_put(reply);
-		if (moved) {
-			es->fence_revision = mod;
-			return judge(es, es->doubt, revision);
-		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec + now.tv_nsec / 1e9 >= deadline)
 			return rc == -EINPROGRESS ? -ETIMEDOUT : rc;
@@ -500,6 +409,7 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 
 int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 {
+	char mark[64];
 	int64_t revision = 0;
 	int rc = 0;
 
@@ -511,33 +421,31 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 			return rc;
 		}
 		/* Applied or not, it was answered long ago: nothing more to do for it. */
-		etcd_doubt_clear(es);
+		es->in_doubt = false;
 	}
-	rc = fenced_txn(es, req, NULL, reply);
+	snprintf(mark, sizeof(mark), "txn %" PRIu64, ++es->fence_seq);
+	rc = fenced_txn(es, req, mark, reply);
 	if (rc == 0 && json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) {
-		json_object_put(req);
+		es->fence_revision = etcd_int(json_object_object_get(*reply, "header"), "revision");
 		return 0;
 	}
 	if (rc == 0) {
 		char *value = fence_read(*reply, &revision);
 
-		json_object_put(req);
 		if (!value || revision != es->fence_revision)
 			rc = etcd_fence(es); /* moved by hand: put it again, then decide again */
 		free(value);
 		return rc; /* the guard failed: *reply says succeeded false */
 	}
-	if (rc != -EINPROGRESS) {
-		json_object_put(req);
+	if (rc != -EINPROGRESS)
 		return rc;
-	}
 	etcd_cache_forget(es, NULL);
-	es->doubt = req;
+	snprintf(es->doubt_mark, sizeof(es->doubt_mark), "%s", mark);
 	es->in_doubt = true;
 	rc = etcd_settle(es, &revision);
 	if (rc < 0)
 		return rc; /* still in doubt: the next transaction settles it first */
-	etcd_doubt_clear(es);
+	es->in_doubt = false;
 	if (rc == 0)
 		return -EAGAIN; /* not applied: decide again */
 	*reply = json_object_new_object();
@@ -546,13 +454,6 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 	json_object_object_add(json_object_object_get(*reply, "header"), "revision",
 			       etcd_json_int(revision));
 	return 0;
-}
-
-void etcd_doubt_clear(struct etcd_store *es)
-{
-	json_object_put(es->doubt);
-	es->doubt = NULL;
-	es->in_doubt = false;
 }
 
 /* The watch saw a change made at revision: true when it is another's (so far as known now). */

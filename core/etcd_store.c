@@ -281,7 +281,7 @@ static int resolve_doubt(struct etcd_store *es)
 		rc = etcd_settle(es, &revision);
 		if (rc < 0)
 			return etcd_unreachable(rc);
-		etcd_doubt_clear(es);
+		es->in_doubt = false;
 		if (rc == 1 && es->undo_count)
 			es->undo_revision = revision;
 		else
@@ -1210,7 +1210,6 @@ static void etcd_store_close(struct store *base)
 		pthread_join(es->watch_thread, NULL);
 	if (es->client && es->fence_key)
 		resolve_doubt(es); /* a last chance to put back what nobody holds */
-	etcd_doubt_clear(es);
 	undo_clear(es);
 	if (es->client && atomic_load(&es->lease)) {
 		/* What rode on the session goes now, not after its TTL. */

@@ -130,10 +130,10 @@ struct etcd_store {
 	/* The fence every transaction is guarded on (etcd_txn). */
 	char *fence_key;
 	int64_t fence_revision;
-	uint64_t fence_seq; /* marks written to the fence */
-	bool in_doubt;	    /* a transaction's answer was lost, and not settled yet */
-	json_object *doubt; /* ...that transaction, as it was sent */
-	struct undo *undo;  /* ...what its caller was told did not happen */
+	uint64_t fence_seq;  /* marks written to the fence */
+	bool in_doubt;	     /* a transaction's answer was lost, and not settled yet */
+	char doubt_mark[64]; /* ...the mark it writes to the fence */
+	struct undo *undo;   /* ...what its caller was told did not happen */
 	size_t undo_count;
 	int64_t undo_revision; /* the revision it was applied at (0: not known to be) */
 	/* Threads. */
@@ -217,9 +217,6 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
  * not (and now never), or -errno when no answer came within three timeouts.
  */
 int etcd_settle(struct etcd_store *es, int64_t *revision);
-
-/* Forget the transaction in doubt (settled). */
-void etcd_doubt_clear(struct etcd_store *es);
 
 /* Put this store's fence (at open): 0 or -errno. */
 int etcd_fence(struct etcd_store *es);

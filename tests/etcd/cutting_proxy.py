@@ -9,9 +9,12 @@
   DIR/lose-next-txn  the next /v3/kv/txn request goes through and its answer
                      is lost (its connection closed); the proxy then removes
                      the file, and everything else flows.
+  DIR/hold-next-txn  the same, but the connection stays open and silent, so
+                     that the client times out waiting on it.
 
 So a request is carried out and its answer lost, as when a member dies
-after taking it: for good (cut), or once.
+after taking it: for good (cut), or once.  A watch stream (/v3/watch) opened
+before is left alone, so that the daemon keeps what it knows.
 """
 import os
 import select
@@ -23,7 +26,8 @@ import threading
 def pump(client, server, control):
     cut = os.path.join(control, "cut")
     lose = os.path.join(control, "lose-next-txn")
-    losing = False
+    hold = os.path.join(control, "hold-next-txn")
+    losing = holding = watch = False
     try:
         while True:
             ready, _, _ = select.select([client, server], [], [], 1.0)
@@ -32,11 +36,17 @@ def pump(client, server, control):
                 if not data:
                     return
                 if sock is client:
+                    watch = watch or data.startswith(b"POST /v3/watch ")
                     if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(lose):
                         os.unlink(lose)
                         losing = True
+                    if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(hold):
+                        os.unlink(hold)
+                        holding = True
                     server.sendall(data)
-                elif losing or os.path.exists(cut):
+                elif holding:
+                    continue  # the answer is kept from the client
+                elif not watch and (losing or os.path.exists(cut)):
                     return  # the answer is lost with the connection
                 else:
                     client.sendall(data)

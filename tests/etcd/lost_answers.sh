@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Answers lost on the way back: the daemon reaches etcd through a proxy
 # that, on demand, lets requests through and throws their answers away.
-#  - Lost once: the daemon settles the transaction at once (its fence) and
-#    answers as if nothing was lost, for an acquisition and a release.
+#  - Lost once, or late past --etcd-timeout: the daemon settles the
+#    transaction at once (its fence) and answers as if nothing was lost,
+#    for an acquisition and a release.
 #  - Lost for longer than three timeouts: the operation fails with EIO.  An
 #    acquisition carried out all the same must not stay held: the client
 #    told EIO tries again and holds the lock once (count 1, not a second
@@ -28,7 +29,8 @@ trap stop_proxy EXIT
 wait_until port_taken "$PROXY_PORT"
 ok $? "the proxy listens"
 
-ETCD_URLS=http://127.0.0.1:$PROXY_PORT mount_etcd --timeout=5 --etcd-timeout=0.3 || exit 1
+# Named twice, as two members: a request sent again goes to "the other".
+ETCD_URLS=http://127.0.0.1:$PROXY_PORT,http://127.0.0.1:$PROXY_PORT mount_etcd --timeout=5 --etcd-timeout=0.3 || exit 1
 touch "$MNT/lost" && rm "$MNT/lost"
 ok $? "a lock is taken and released through the proxy"
 
@@ -49,6 +51,16 @@ rm "$MNT/once"
 ok $? "a release whose answer was lost once is settled and done"
 [ ! -e "$CONTROL/lose-next-txn" ] && [ -z "$(etcd_get "$PREFIX/locks/once")" ]
 ok $? "...its answer was lost, and the lock is free"
+
+# An answer that does not come in time on a kept connection: the request
+# was written, so it is settled, never sent again as if it had not been.
+touch "$CONTROL/hold-next-txn"
+touch "$MNT/slow"
+ok $? "an acquisition whose answer did not come in time is settled and granted"
+[ ! -e "$CONTROL/hold-next-txn" ]
+ok $? "...its answer was held back (the proxy took the order)"
+is "$(xattr "$MNT/slow" user.lock.count)" 1 "...it holds the lock once"
+rm "$MNT/slow"
 
 # The client: open (told EIO while answers are lost), wait for the go, open
 # again until it is answered, then report the count it holds and rm.
