@@ -594,8 +594,10 @@ static int etcd_store_get_row(struct store *base, const char *key, struct store_
 		if (rc == 0 && text)
 			rc = etcd_lock_text(&e->lock, text);
 	}
-	if (e == &scratch)
+	if (e == &scratch) {
 		etcd_lock_clear(&scratch.lock);
+		free(scratch.read_value);
+	}
 	return rc;
 }
 
