@@ -11,6 +11,10 @@
                      the file, and everything else flows.
   DIR/hold-next-txn  the same, but the connection stays open and silent, so
                      that the client times out waiting on it.
+  DIR/cut-at-next-txn
+                     the next /v3/kv/txn request goes through, and from its
+                     answer on everything is cut: the proxy makes DIR/cut
+                     (remove it to end the cut) and removes this file.
 
 So a request is carried out and its answer lost, as when a member dies
 after taking it: for good (cut), or once.  A watch stream (/v3/watch) opened
@@ -27,6 +31,7 @@ def pump(client, server, control):
     cut = os.path.join(control, "cut")
     lose = os.path.join(control, "lose-next-txn")
     hold = os.path.join(control, "hold-next-txn")
+    cut_next = os.path.join(control, "cut-at-next-txn")
     losing = holding = watch = False
     try:
         while True:
@@ -39,6 +44,10 @@ def pump(client, server, control):
                     watch = watch or data.startswith(b"POST /v3/watch ")
                     if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(lose):
                         os.unlink(lose)
+                        losing = True
+                    if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(cut_next):
+                        open(cut, "w").close()
+                        os.unlink(cut_next)
                         losing = True
                     if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(hold):
                         os.unlink(hold)

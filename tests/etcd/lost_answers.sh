@@ -90,7 +90,7 @@ with open(log, "w", buffering=1) as out:
     out.write("released\n")
 EOF
 touch "$MNT/lost" && rm "$MNT/lost" # its name and line are known: only the commit goes out
-touch "$CUT"
+touch "$CONTROL/cut-at-next-txn" # the cut starts with the operation's own commit
 /usr/bin/python3 "$T/client.py" "$MNT/lost" "$T/go" "$T/client.log" &
 client=$!
 first_answered() { grep -q '^first:' "$T/client.log"; }
@@ -113,7 +113,7 @@ ok $? "the lock is taken and released again"
 
 # Told EIO, then nothing else asked of the daemon: the lock is put back all
 # the same, within a second or two.
-touch "$CUT"
+touch "$CONTROL/cut-at-next-txn" # the cut starts with the operation's own commit
 touch "$MNT/lost" 2>"$T/touch.err"
 ok $((!$?)) "touch fails while answers are lost"
 like "$(cat "$T/touch.err")" "*Input/output error*" "...with EIO"
@@ -125,7 +125,7 @@ ok $? "the lost acquisition was put back: the lock is free"
 
 touch "$MNT/release"
 generation=$(xattr "$MNT/release" user.lock.generation)
-touch "$CUT"
+touch "$CONTROL/cut-at-next-txn" # the cut starts with the operation's own commit
 rm "$MNT/release" 2>"$T/rm.err"
 ok $((!$?)) "rm fails while answers are lost"
 like "$(cat "$T/rm.err")" "*Input/output error*" "...with EIO"
