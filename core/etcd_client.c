@@ -173,18 +173,6 @@ static bool connect_failed(CURL *curl, CURLcode code)
 	       code == CURLE_URL_MALFORMAT;
 }
 
-/*
- * A request that never reached the member: safe to send to another.  A
- * timeout on a kept connection is not one (libcurl reports no connect time
- * then either): the request was written, and may yet be carried out.
- */
-static bool never_sent(struct etcd_client *c, CURLcode code)
-{
-	if (code == CURLE_OPERATION_TIMEDOUT && c->opened == 0)
-		return false;
-	return connect_failed(c->curl, code);
-}
-
 /* The errno of a refused request (HTTP status, and the gRPC code in its body). */
 static int reply_errno(long status, json_object *reply)
 {
@@ -224,7 +212,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		long left_ms = (long)((deadline - monotonic()) * 1000), status = 0;
 		json_object *obj;
 		CURLcode code;
-		bool resent;
+		bool kept;
 
 		if (left_ms <= 0)
 			break;
@@ -244,21 +232,21 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		c->opened = 0;
 		code = curl_easy_perform(c->curl);
 		/*
-		 * A kept connection that the member closed meanwhile (it died, or
-		 * restarted) is found closed only once the request was written to
-		 * it, and libcurl then sends the request again on a new one by
-		 * itself: so the member may have carried it out twice, or once
-		 * with its answer lost.  Whatever came back is then no answer.
+		 * Whether the member may have carried the request out without
+		 * this answer.  On a kept connection the request was written
+		 * before anything could fail (a timeout shows no connect time
+		 * there either), and when the member had closed it meanwhile
+		 * libcurl sent the request again on a new one by itself: then
+		 * whatever came back is no answer.  On a new connection, a failed
+		 * connect means it was never sent, safe to send to another.
 		 */
-		resent = c->kept[m] && c->opened > 0;
+		kept = c->kept[m];
 		c->kept[m] = code == CURLE_OK;
-		if (resent && !repeatable)
+		if (!repeatable && (code == CURLE_OK ? kept && c->opened > 0
+						     : kept || !connect_failed(c->curl, code)))
 			return -EINPROGRESS;
-		if (code != CURLE_OK) {
-			if (!never_sent(c, code) && !repeatable)
-				return -EINPROGRESS;
+		if (code != CURLE_OK)
 			continue;
-		}
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		obj = c->reply.len ? json_tokener_parse(c->reply.data) : NULL;
 		if (status == 200 && obj) {

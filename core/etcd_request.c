@@ -338,17 +338,13 @@ static char *fence_read(json_object *reply, int64_t *mod_revision)
 	json_object *range =
 	    json_object_object_get(json_object_array_get_idx(responses, 0), "response_range");
 	json_object *kvs, *kv;
-	uint8_t *value = NULL;
-	size_t n;
 
 	*mod_revision = 0;
 	if (!json_object_object_get_ex(range, "kvs", &kvs) || json_object_array_length(kvs) == 0)
 		return NULL;
 	kv = json_object_array_get_idx(kvs, 0);
 	*mod_revision = etcd_int(kv, "mod_revision");
-	if (etcd_unbase64(etcd_text(kv, "value"), &value, &n) < 0)
-		return NULL;
-	return (char *)value;
+	return etcd_kv_text(kv);
 }
 
 /*

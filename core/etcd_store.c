@@ -226,25 +226,40 @@ static void undo_remember(struct etcd_store *es)
 }
 
 /*
+ * Write key alone (value NULL: delete it, else put it with lease) if it is
+ * unchanged since mod_revision.  0 written, 1 not (it changed), -EAGAIN its
+ * answer was lost and it was not applied (try again), or -errno.
+ */
+static int write_if_unchanged(struct etcd_store *es, const char *key, int64_t mod_revision,
+			      const char *value, int64_t lease)
+{
+	json_object *req = json_object_new_object(), *compares = json_object_new_array(),
+		    *ops = json_object_new_array(), *reply = NULL;
+	int rc;
+
+	etcd_txn_compare(compares, key, true, mod_revision);
+	if (value)
+		etcd_txn_put(ops, key, value, lease, false);
+	else
+		etcd_txn_delete(ops, key);
+	json_object_object_add(req, "compare", compares);
+	json_object_object_add(req, "success", ops);
+	rc = etcd_txn(es, req, &reply);
+	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
+		rc = 1;
+	json_object_put(reply);
+	return rc;
+}
+
+/*
  * Put u's key back as it was, unless it changed after es->undo_revision:
  * 0, or -EIO/-ETIMEDOUT when no member answered.
  */
 static int put_back(struct etcd_store *es, struct undo *u)
 {
 	for (int tries = 0; tries < 3; tries++) {
-		json_object *req = json_object_new_object(), *compares = json_object_new_array(),
-			    *ops = json_object_new_array(), *reply = NULL;
-		int rc;
+		int rc = write_if_unchanged(es, u->etcd_key, es->undo_revision, u->value, u->lease);
 
-		etcd_txn_compare(compares, u->etcd_key, true, es->undo_revision);
-		if (u->value)
-			etcd_txn_put(ops, u->etcd_key, u->value, u->lease, false);
-		else
-			etcd_txn_delete(ops, u->etcd_key);
-		json_object_object_add(req, "compare", compares);
-		json_object_object_add(req, "success", ops);
-		rc = etcd_txn(es, req, &reply);
-		json_object_put(reply);
 		if (rc == -ENOENT && u->value) {
 			/* Its lease has ended since: etcd would have dropped the key with it. */
 			free(u->value);
@@ -371,18 +386,10 @@ static int lease_for(struct etcd_store *es, struct entry *e, int64_t *lease, boo
 /* Delete the lock e replaces (it was there, free or expired), guarded on its revision. */
 static int delete_replaced(struct etcd_store *es, struct entry *e, const char *key)
 {
-	json_object *req = json_object_new_object(), *compares = json_object_new_array(),
-		    *ops = json_object_new_array(), *reply = NULL;
-	int rc;
+	int rc = write_if_unchanged(es, key, e->mod_revision, NULL, 0);
 
-	etcd_txn_compare(compares, key, true, e->mod_revision);
-	etcd_txn_delete(ops, key);
-	json_object_object_add(req, "compare", compares);
-	json_object_object_add(req, "success", ops);
-	rc = etcd_txn(es, req, &reply);
-	if (rc == 0 && !json_object_get_boolean(json_object_object_get(reply, "succeeded")))
-		rc = -EAGAIN;
-	json_object_put(reply);
+	if (rc == 1)
+		rc = -EAGAIN; /* another came first: decide again */
 	etcd_cache_forget(es, NULL);
 	if (rc == 0) {
 		e->existed = false; /* the new lock is guarded on the key being absent */
