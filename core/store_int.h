@@ -86,6 +86,7 @@ struct sqlite_store {
 	bool in_write;                 /* between store_begin and commit or rollback */
 	unsigned busy_budget_usec;     /* how long a statement waits on a busy database */
 	int inotify; /* the cache directory's writes (change_fd), -1 until asked */
+	struct checkpointer *checkpointer; /* store_checkpoint.c */
 	void (*fault_hook)(void *ctx, unsigned step);
 	void *fault_ctx;
 	unsigned fault_step;
@@ -170,6 +171,22 @@ int store_holds_import(sqlite3 *db);
 
 /* Run sql, one or more statements whose rows are not wanted: 0 or -errno. */
 int store_exec(sqlite3 *db, const char *sql);
+
+/*
+ * WAL pages after which the WAL is copied back into the database (SQLite's
+ * autocheckpoint default is 1000): lock rows change the same few pages over
+ * and over, so fewer checkpoints copy fewer pages, for a WAL of at most
+ * about 40 MB.
+ */
+#define CHECKPOINT_PAGES 10000
+
+/*
+ * Checkpoint st's WAL from a thread of its own rather than in the commit
+ * that fills it (store_checkpoint.c): 0 or -ENOMEM.  Detach stops the
+ * thread; it is called by sqlite_store_close, before the connection closes.
+ */
+int store_checkpointer_attach(struct sqlite_store *st);
+void store_checkpointer_detach(struct sqlite_store *st);
 
 /* Find the WAL index's header for epochs (st->shm), or leave it NULL; stop using it. */
 void store_map_wal_index(struct sqlite_store *st);

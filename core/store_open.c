@@ -38,15 +38,6 @@
 #define DEFAULT_BUSY_BUDGET_USEC 2000
 #define BUSY_STEP_USEC 100
 
-/*
- * WAL pages after which a commit checkpoints (SQLite's default is 1000).
- * A checkpoint costs two fsyncs and the copy of every page changed, paid by
- * the request whose commit crosses the mark; lock rows touch the same few
- * pages over and over, so ten times fewer checkpoints cost a tenth of that,
- * for a WAL of at most about 40 MB.
- */
-#define CHECKPOINT_PAGES "10000"
-
 const char *store_refusal_text(enum store_refusal refusal)
 {
 	switch (refusal) {
@@ -405,7 +396,8 @@ static bool is_plain_word(const char *s)
  * pragmas it defines and to plain values.  journal_mode is always WAL.
  *
  * Two per-connection settings differ, for speed only: lockfs checkpoints
- * every CHECKPOINT_PAGES pages, and it does not memory-map the database
+ * every CHECKPOINT_PAGES pages, from a thread of its own
+ * (store_checkpoint.c), and it does not memory-map the database
  * (typed_diskcache maps 64 MiB).  Every page lockfs touches is a lock row's,
  * changed again and again, so it lives in the WAL; SQLite looks a page up
  * in the WAL before the map, and with the map it does so for every page of
@@ -422,8 +414,6 @@ static int apply_settings(struct sqlite_store *st)
 		rc = store_exec(st->db, "PRAGMA synchronous = NORMAL");
 	if (rc == 0)
 		rc = store_exec(st->db, "PRAGMA foreign_keys = ON");
-	if (rc == 0)
-		rc = store_exec(st->db, "PRAGMA wal_autocheckpoint = " CHECKPOINT_PAGES);
 	if (rc == 0)
 		rc = store_exec(st->db, "PRAGMA mmap_size = 0");
 	if (rc < 0)
@@ -596,6 +586,8 @@ int store_open(const char *dir, struct store **out, enum store_refusal *refusal)
 		rc = apply_settings(st);
 	if (rc == 0)
 		rc = add_lockfs_tables(st->db);
+	if (rc == 0)
+		rc = store_checkpointer_attach(st);
 	if (rc < 0)
 		goto fail;
 	store_map_wal_index(st);
@@ -613,6 +605,7 @@ void sqlite_store_close(struct store *base)
 
 	if (!st)
 		return;
+	store_checkpointer_detach(st);
 	for (int i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_unmap_wal_index(st);

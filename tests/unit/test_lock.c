@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -812,6 +814,81 @@ static void test_eight_processes_count_to_4000(void **state)
 	assert_count_true(e);
 }
 
+/* Frames in the WAL now: mxFrame of the WAL index's header (cache.db-shm, offset 16). */
+static uint32_t wal_frames(struct env *e)
+{
+	char path[4096];
+	uint32_t frames = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cache.db-shm", e->dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &frames, sizeof(frames), 16), sizeof(frames));
+	close(fd);
+	return frames;
+}
+
+/* A thread of this process named name exists. */
+static bool has_thread(const char *name)
+{
+	char path[64], comm[32];
+	bool found = false;
+	DIR *tasks = opendir("/proc/self/task");
+	struct dirent *t;
+
+	assert_non_null(tasks);
+	while (!found && (t = readdir(tasks))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/comm", t->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && strncmp(comm, name, strlen(name)) == 0;
+		fclose(f);
+	}
+	closedir(tasks);
+	return found;
+}
+
+/*
+ * Past 10000 frames the WAL is copied back by a thread of the store's own,
+ * and the WAL starts again well before 40000 frames (where a commit would
+ * checkpoint by itself); nothing written is lost on the way.
+ */
+static void test_the_wal_is_copied_back_by_a_thread_and_starts_again(void **state)
+{
+	struct env *e = *state;
+	uint32_t frames, last = 0, most = 0;
+	int restarts = 0;
+
+	for (int i = 0; i < 10000 && restarts < 2; i++) {
+		struct lock_grant g;
+		struct lock_outcome out;
+		char key[32];
+
+		snprintf(key, sizeof(key), "k%d", i % 7);
+		assert_int_equal(lock_acquire(e->st, key, &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+		assert_int_equal(lock_unlink(e->st, key, &e->alice, NULL, &out), 0);
+		assert_int_equal(out.kind, LOCK_RELEASED);
+		frames = wal_frames(e);
+		if (frames < last)
+			restarts++;
+		last = frames;
+		most = frames > most ? frames : most;
+	}
+	assert_int_equal(restarts, 2);
+	assert_true(most >= 10000);
+	assert_true(most < 40000);
+	assert_true(has_thread("lockfs-wal"));
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_count_true(e);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM pragma_integrity_check "
+					     "WHERE integrity_check <> 'ok'"),
+			 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -844,6 +921,7 @@ int main(void)
 		T(test_directory_policy_applies_inside_the_acquisition),
 		T(test_status_text_has_key_owner_count_generation_times_tags_waiters_uid),
 		T(test_eight_processes_count_to_4000),
+		T(test_the_wal_is_copied_back_by_a_thread_and_starts_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
