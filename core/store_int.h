@@ -188,6 +188,14 @@ int store_exec(sqlite3 *db, const char *sql);
 int store_checkpointer_attach(struct sqlite_store *st);
 void store_checkpointer_detach(struct sqlite_store *st);
 
+/*
+ * The name of the VFS lockfs's connection opens the cache with: the
+ * default one, writing each transaction's WAL frames in one call
+ * (store_vfs.c).  NULL when it cannot be registered: then the default.
+ */
+#define STORE_VFS_NAME "lockfs"
+const char *store_vfs_name(void);
+
 /* Find the WAL index's header for epochs (st->shm), or leave it NULL; stop using it. */
 void store_map_wal_index(struct sqlite_store *st);
 void store_unmap_wal_index(struct sqlite_store *st);

@@ -564,7 +564,7 @@ int store_open(const char *dir, struct store **out, enum store_refusal *refusal)
 	rc = sqlite3_open_v2(st->path, &st->db,
 			     SQLITE_OPEN_READWRITE | (is_new ? SQLITE_OPEN_CREATE : 0) |
 				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+			     store_vfs_name());
 	if (rc != SQLITE_OK) {
 		rc = store_errno(rc);
 		goto fail;

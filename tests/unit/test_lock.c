@@ -814,6 +814,49 @@ static void test_eight_processes_count_to_4000(void **state)
 	assert_count_true(e);
 }
 
+/* Write system calls made by this thread so far (/proc/thread-self/io, syscw). */
+static long thread_write_calls(void)
+{
+	char line[128];
+	long calls = -1;
+	FILE *f = fopen("/proc/thread-self/io", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscw: %ld", &calls) == 1)
+			break;
+	fclose(f);
+	assert_true(calls >= 0);
+	return calls;
+}
+
+/*
+ * A lock's transaction writes its WAL frames (eight or so, each a header and
+ * a page) in one system call, and another connection sees the commit at once.
+ */
+static void test_a_transaction_writes_its_wal_in_one_call_seen_at_once(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant g;
+	struct lock_outcome out;
+	long before;
+
+	/* Warm: the first transactions prepare statements and take a generation block. */
+	assert_int_equal(lock_acquire(e->st, "warm", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+	assert_int_equal(lock_unlink(e->st, "warm", &e->alice, NULL, &out), 0);
+	for (int i = 0; i < 20; i++) {
+		before = thread_write_calls();
+		assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
+		assert_int_equal(thread_write_calls() - before, 1);
+		assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM lockfs_holder"), 1);
+		before = thread_write_calls();
+		assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+		assert_int_equal(thread_write_calls() - before, 1);
+		assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	}
+	assert_count_true(e);
+}
+
 /* Frames in the WAL now: mxFrame of the WAL index's header (cache.db-shm, offset 16). */
 static uint32_t wal_frames(struct env *e)
 {
@@ -922,6 +965,7 @@ int main(void)
 		T(test_status_text_has_key_owner_count_generation_times_tags_waiters_uid),
 		T(test_eight_processes_count_to_4000),
 		T(test_the_wal_is_copied_back_by_a_thread_and_starts_again),
+		T(test_a_transaction_writes_its_wal_in_one_call_seen_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
