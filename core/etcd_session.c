@@ -156,11 +156,22 @@ void *etcd_watch_main(void *arg)
 {
 	struct etcd_store *es = arg;
 	struct etcd_client *c;
-	char *start = NULL, *end = NULL;
+	char *start = NULL, *end = NULL, *all;
 
 	if (etcd_client_new(&es->opts.cluster, &c) < 0)
 		return NULL;
-	if (asprintf(&start, "%s/", es->prefix) < 0 || !(end = etcd_prefix_end(start)))
+	/*
+	 * From P/dirs/ to the end of P/: directories, locks and the line.  The
+	 * daemons' fences (P/daemons/), which every transaction moves, sort
+	 * before it and are not watched.
+	 */
+	if (asprintf(&start, "%s/dirs/", es->prefix) < 0)
+		start = NULL;
+	if (start && asprintf(&all, "%s/", es->prefix) >= 0) {
+		end = etcd_prefix_end(all);
+		free(all);
+	}
+	if (!start || !end)
 		goto out;
 	while (!es->stop) {
 		json_object *req = json_object_new_object(), *create = json_object_new_object();

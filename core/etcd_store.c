@@ -1346,7 +1346,7 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 		rc = etcd_client_new(&es->opts.cluster, &es->client);
 	if (rc == 0)
 		rc = check_cluster(es, why, cap);
-	if (rc == 0 && asprintf(&es->fence_key, "%s/fences/%s", es->prefix, es->self) < 0) {
+	if (rc == 0 && asprintf(&es->fence_key, "%s/daemons/%s", es->prefix, es->self) < 0) {
 		es->fence_key = NULL;
 		rc = -ENOMEM;
 	}

@@ -204,7 +204,7 @@ void etcd_wake(struct etcd_store *es);
 
 /*
  * A transaction (req consumed), guarded also on this store's fence
- * (P/fences/INSTANCE), which it moves.  When its answer is lost, the fence
+ * (P/daemons/INSTANCE), which it moves.  When its answer is lost, the fence
  * tells whether it was applied, and moving it makes sure it will not be
  * later: the answer is then made up (succeeded, its revision), or -EAGAIN
  * when it was not applied.  -ETIMEDOUT, -EIO: no answer, or still in doubt

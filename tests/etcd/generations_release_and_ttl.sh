@@ -3,7 +3,8 @@
 # every acquisition, through either mount.  Compare-and-release refuses a
 # stale generation and changes nothing; a lock with a TTL has a lease of
 # its own, is renewed (a keepalive of that lease) by touch -c through the
-# other mount, and goes when nobody renews it.
+# other mount, and goes when nobody renews it.  Each daemon's fence is
+# under P/daemons/.
 . "$(dirname "$0")/lib.sh"
 mount_etcd || exit 1
 mount_etcd_second
@@ -37,6 +38,8 @@ is "$("$FSOP" setxattr "$MNT/g" user.lock.release "$g2")" OK \
 	"compare-and-release with the current generation releases"
 [ ! -e "$MNT/g" ] && [ ! -e "$MNT2/g" ] && [ -z "$(etcd_get "$PREFIX/locks/g")" ]
 ok $? "the lock is gone from both mounts and from etcd"
+is "$(etcd_count "$PREFIX/daemons/") $(etcd_count "$PREFIX/fences/")" "2 0" \
+	"each daemon's fence is a key under P/daemons/, outside the watched range"
 
 mkdir "$MNT/short"
 setfattr -n user.lock.ttl -v 3 "$MNT/short"
