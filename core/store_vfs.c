@@ -24,8 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WAL_HEADER_BYTES_ON_DISK 32 /* the WAL file's own header, at offset 0 */
 #define FRAME_HEADER_BYTES 24
 #define GATHER_BYTES (256 * 1024) /* a lock's transaction needs about 33 KiB */
+
+enum wal_next {
+	NEXT_HEADER,	   /* a frame's header (or the WAL's own) */
+	NEXT_PAGE,	   /* the page of a frame that does not commit: gathered */
+	NEXT_LAST_PAGE,	   /* the page of the committing frame, after gathered ones */
+	NEXT_PAGE_AT_ONCE, /* the page of a committing frame written at once */
+};
 
 struct wal_file {
 	sqlite3_file file; /* first: what SQLite holds */
@@ -33,7 +41,7 @@ struct wal_file {
 	unsigned char *buf; /* GATHER_BYTES, allocated at the first write */
 	size_t len;
 	sqlite3_int64 start; /* the file offset of buf[0] */
-	bool commit_page_next; /* the last write was the header of a commit frame */
+	enum wal_next next; /* what the next write is expected to be */
 };
 
 static sqlite3_vfs *base_vfs;
@@ -62,32 +70,66 @@ static uint32_t big_endian32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * Only what SQLite writes as expected is gathered: the WAL's header, and
+ * frames appended one after another, each a header and then its page.  The
+ * frame that commits ends the gathering: its page is written with all
+ * before it.  When a committing frame's header does not follow gathered
+ * frames (a one-frame transaction, or the rewrite of checksums that ends a
+ * commit, where each header is written after a read), it and its page are
+ * written at once.  So nothing is left gathered when SQLite publishes a
+ * commit.  Anything else (a page written in place, a frame written whole)
+ * is written at once, after what is gathered.
+ */
 static int wal_write(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset)
 {
 	struct wal_file *w = wal_of(f);
-	bool commits = w->commit_page_next;
+	enum wal_next next = w->next;
+	bool follows = w->len && offset == w->start + (sqlite3_int64)w->len &&
+		       w->len + (size_t)amount <= GATHER_BYTES;
+	bool gather = false, last = false;
 	int rc = SQLITE_OK;
 
-	w->commit_page_next = amount == FRAME_HEADER_BYTES && big_endian32((const unsigned char *)data + 4) != 0;
-	if (w->len && (offset != w->start + (sqlite3_int64)w->len || w->len + (size_t)amount > GATHER_BYTES))
+	w->next = NEXT_HEADER;
+	if (next == NEXT_HEADER && amount == FRAME_HEADER_BYTES) {
+		bool commits = big_endian32((const unsigned char *)data + 4) != 0;
+
+		gather = !commits || follows;
+		w->next = !commits ? NEXT_PAGE : gather ? NEXT_LAST_PAGE : NEXT_PAGE_AT_ONCE;
+	} else if (next == NEXT_PAGE || next == NEXT_LAST_PAGE) {
+		gather = true;
+		last = next == NEXT_LAST_PAGE;
+	} else if (next == NEXT_HEADER) {
+		gather = amount == WAL_HEADER_BYTES_ON_DISK && offset == 0;
+	}
+	if (gather && (size_t)amount > GATHER_BYTES)
+		gather = last = false;
+	if (w->len && (!gather || !follows))
 		rc = flush(w);
 	if (rc != SQLITE_OK)
 		return rc;
-	if (!w->buf)
+	if (gather && !w->buf)
 		w->buf = malloc(GATHER_BYTES);
-	if (!w->buf || (size_t)amount > GATHER_BYTES)
+	if (!gather || !w->buf)
 		return w->real->pMethods->xWrite(w->real, data, amount, offset);
 	if (!w->len)
 		w->start = offset;
 	memcpy(w->buf + w->len, data, (size_t)amount);
 	w->len += (size_t)amount;
-	return commits ? flush(w) : SQLITE_OK;
+	return last ? flush(w) : SQLITE_OK;
+}
+
+/* Before any other use of the WAL: write what is gathered; a frame's header comes next. */
+static int settle(struct wal_file *w)
+{
+	w->next = NEXT_HEADER;
+	return flush(w);
 }
 
 static int wal_close(sqlite3_file *f)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w), closed = w->real->pMethods->xClose(w->real);
+	int rc = settle(w), closed = w->real->pMethods->xClose(w->real);
 
 	free(w->buf);
 	w->buf = NULL;
@@ -97,7 +139,7 @@ static int wal_close(sqlite3_file *f)
 static int wal_read(sqlite3_file *f, void *data, int amount, sqlite3_int64 offset)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w);
+	int rc = settle(w);
 
 	return rc != SQLITE_OK ? rc : w->real->pMethods->xRead(w->real, data, amount, offset);
 }
@@ -105,7 +147,7 @@ static int wal_read(sqlite3_file *f, void *data, int amount, sqlite3_int64 offse
 static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w);
+	int rc = settle(w);
 
 	return rc != SQLITE_OK ? rc : w->real->pMethods->xTruncate(w->real, size);
 }
@@ -113,7 +155,7 @@ static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 static int wal_sync(sqlite3_file *f, int flags)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w);
+	int rc = settle(w);
 
 	return rc != SQLITE_OK ? rc : w->real->pMethods->xSync(w->real, flags);
 }
@@ -121,7 +163,7 @@ static int wal_sync(sqlite3_file *f, int flags)
 static int wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w);
+	int rc = settle(w);
 
 	return rc != SQLITE_OK ? rc : w->real->pMethods->xFileSize(w->real, size);
 }
@@ -144,7 +186,7 @@ static int wal_check_reserved_lock(sqlite3_file *f, int *out)
 static int wal_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct wal_file *w = wal_of(f);
-	int rc = flush(w);
+	int rc = settle(w);
 
 	return rc != SQLITE_OK ? rc : w->real->pMethods->xFileControl(w->real, op, arg);
 }
