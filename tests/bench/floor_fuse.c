@@ -4,10 +4,14 @@
  * CREATE, FLUSH, RELEASE, LOOKUP, UNLINK) with no storage, no caching and
  * the single-threaded loop.
  *
- *   floor_fuse [-d] MOUNTPOINT   (foreground; stop with fusermount3 -u)
+ *   floor_fuse [-d] [--etcd=URL[,URL...]] MOUNTPOINT
+ *                       (foreground; stop with fusermount3 -u)
  *
  * -d: libfuse's debug log on stderr, one "unique: N, opcode: NAME (n), ..."
  * line per request (scripts/bench counts them).
+ * --etcd: CREATE and UNLINK each make their etcd transaction first
+ * (floor_txn.h, on /benchfs/floor) before they answer: the least a FUSE
+ * daemon that keeps its locks in etcd does, one request after the other.
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -17,10 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "floor_txn.h"
+
 #define NAMES 64
 
 /* Which names exist: the benchmark uses a handful. */
 static char names[NAMES][64];
+static struct floor_lock etcd_lock;
+static bool with_etcd;
 
 static int find(const char *name)
 {
@@ -70,6 +78,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fuse_reply_err(req, ENOSPC);
 		return;
 	}
+	if (with_etcd && floor_lock_acquire(&etcd_lock) < 0) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
 	snprintf(names[slot], sizeof(names[slot]), "%s", name);
 	file_entry(&e, slot);
 	fi->direct_io = 1;
@@ -86,6 +98,10 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	int slot = find(name);
 
+	if (slot >= 0 && with_etcd && floor_lock_release(&etcd_lock) < 0) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
 	if (slot >= 0)
 		names[slot][0] = '\0';
 	fuse_reply_err(req, slot < 0 ? ENOENT : 0);
@@ -126,23 +142,41 @@ int main(int argc, char **argv)
 {
 	char debug_opt[] = "-d";
 	char *fake[] = {argv[0], debug_opt, NULL};
-	bool debug = argc == 3 && strcmp(argv[1], "-d") == 0;
-	struct fuse_args args = FUSE_ARGS_INIT(debug ? 2 : 1, fake);
+	bool debug = false;
+	const char *mountpoint = NULL;
+	struct fuse_args args;
 	struct fuse_session *se;
 	int rc = 1;
 
-	if (argc != 2 && !debug) {
-		fprintf(stderr, "usage: floor_fuse [-d] MOUNTPOINT\n");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-d") == 0)
+			debug = true;
+		else if (strncmp(argv[i], "--etcd=", 7) == 0 && !with_etcd) {
+			if (floor_lock_open(&etcd_lock, argv[i] + 7, "/benchfs") < 0)
+				return 1;
+			with_etcd = true;
+		} else if (!mountpoint && argv[i][0] != '-') {
+			mountpoint = argv[i];
+		} else {
+			mountpoint = NULL; /* anything else: the usage */
+			break;
+		}
+	}
+	if (!mountpoint) {
+		fprintf(stderr, "usage: floor_fuse [-d] [--etcd=URL[,URL...]] MOUNTPOINT\n");
 		return 2;
 	}
+	args = (struct fuse_args)FUSE_ARGS_INIT(debug ? 2 : 1, fake);
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
 		return 1;
-	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, argv[argc - 1]) == 0) {
+	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, mountpoint) == 0) {
 		rc = fuse_session_loop(se) ? 1 : 0;
 		fuse_session_unmount(se);
 	}
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
+	if (with_etcd)
+		floor_lock_close(&etcd_lock);
 	return rc;
 }
