@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ struct checkpointer {
 	bool failed;	/* the thread could not start or open: commits checkpoint */
 	bool asked;	/* a commit wants passes run */
 	bool running;	/* the thread is running passes */
-	bool caught_up; /* its last passes left at most CATCH_UP_PAGES behind */
+	bool caught_up; /* its last passes left at most CATCH_UP_PAGES behind (atomic: read unlocked) */
 	bool stop;
 };
 
@@ -89,7 +90,9 @@ static void *checkpointer_main(void *arg)
 		} while (rc == SQLITE_OK && frames - copied > CATCH_UP_PAGES && passes < PASSES_AT_MOST);
 		pthread_mutex_lock(&ck->lock);
 		ck->running = false;
-		ck->caught_up = rc == SQLITE_OK && frames >= 0 && frames - copied <= CATCH_UP_PAGES;
+		__atomic_store_n(&ck->caught_up,
+				 rc == SQLITE_OK && frames >= 0 && frames - copied <= CATCH_UP_PAGES,
+				 __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&ck->lock);
 	sqlite3_close(db);
@@ -103,7 +106,15 @@ static void *checkpointer_main(void *arg)
 static bool ask_thread(struct checkpointer *ck)
 {
 	if (!ck->started && !ck->failed) {
-		if (pthread_create(&ck->thread, NULL, checkpointer_main, ck) != 0) {
+		sigset_t all, old;
+		int rc;
+
+		/* Signals are for the thread that serves requests (fs/main.c). */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = pthread_create(&ck->thread, NULL, checkpointer_main, ck);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc != 0) {
 			ck->failed = true;
 			return false;
 		}
@@ -125,11 +136,19 @@ static int on_commit(void *ctx, sqlite3 *db, const char *schema, int frames)
 	struct checkpointer *ck = ctx;
 	bool here;
 
-	if (frames < CHECKPOINT_PAGES)
+	if (frames < CHECKPOINT_PAGES) {
+		/* The WAL started again (another process checkpointed): passes done are old news. */
+		if (__atomic_load_n(&ck->caught_up, __ATOMIC_RELAXED)) {
+			pthread_mutex_lock(&ck->lock);
+			__atomic_store_n(&ck->caught_up, false, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&ck->lock);
+		}
 		return SQLITE_OK;
+	}
 	pthread_mutex_lock(&ck->lock);
-	here = frames >= BACKSTOP_PAGES || ck->caught_up || !ask_thread(ck);
-	ck->caught_up = false;
+	here = frames >= BACKSTOP_PAGES || __atomic_load_n(&ck->caught_up, __ATOMIC_RELAXED) ||
+	       !ask_thread(ck);
+	__atomic_store_n(&ck->caught_up, false, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&ck->lock);
 	if (here)
 		sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

@@ -395,9 +395,12 @@ static bool is_plain_word(const char *s)
  * Apply the cache's sqlite_* settings as typed_diskcache does, limited to the
  * pragmas it defines and to plain values.  journal_mode is always WAL.
  *
- * Two per-connection settings differ, for speed only: lockfs checkpoints
- * every CHECKPOINT_PAGES pages, from a thread of its own
- * (store_checkpoint.c), and it does not memory-map the database
+ * Three per-connection settings differ: lockfs checkpoints every
+ * CHECKPOINT_PAGES pages, from a thread of its own (store_checkpoint.c);
+ * it never spills a transaction's pages to the WAL before its commit
+ * (cache_spill: its transactions change a few pages, and store_vfs.c
+ * gathers a transaction's frames until the commit); and it does not
+ * memory-map the database
  * (typed_diskcache maps 64 MiB).  Every page lockfs touches is a lock row's,
  * changed again and again, so it lives in the WAL; SQLite looks a page up
  * in the WAL before the map, and with the map it does so for every page of
@@ -416,6 +419,8 @@ static int apply_settings(struct sqlite_store *st)
 		rc = store_exec(st->db, "PRAGMA foreign_keys = ON");
 	if (rc == 0)
 		rc = store_exec(st->db, "PRAGMA mmap_size = 0");
+	if (rc == 0)
+		rc = store_exec(st->db, "PRAGMA cache_spill = OFF");
 	if (rc < 0)
 		return rc;
 	rc = sqlite3_prepare_v2(st->db, "SELECT \"key\", value FROM settings", -1, &s, NULL);

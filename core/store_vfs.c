@@ -21,6 +21,7 @@
 #include "store_int.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct wal_file {
 	size_t len;
 	sqlite3_int64 start; /* the file offset of buf[0] */
 	enum wal_next next; /* what the next write is expected to be */
+	uint32_t page_size; /* from the WAL's header; 0 until known */
 };
 
 static sqlite3_vfs *base_vfs;
@@ -71,8 +73,24 @@ static uint32_t big_endian32(const unsigned char *p)
 }
 
 /*
+ * Whether offset is where a frame starts.  The page size is the WAL
+ * header's, read from the file when the WAL was not started here.
+ */
+static bool at_frame_start(struct wal_file *w, sqlite3_int64 offset)
+{
+	unsigned char header[WAL_HEADER_BYTES_ON_DISK];
+
+	if (!w->page_size && flush(w) == SQLITE_OK &&
+	    w->real->pMethods->xRead(w->real, header, sizeof(header), 0) == SQLITE_OK)
+		w->page_size = big_endian32(header + 8);
+	return w->page_size && offset >= WAL_HEADER_BYTES_ON_DISK &&
+	       (offset - WAL_HEADER_BYTES_ON_DISK) % (FRAME_HEADER_BYTES + w->page_size) == 0;
+}
+
+/*
  * Only what SQLite writes as expected is gathered: the WAL's header, and
- * frames appended one after another, each a header and then its page.  The
+ * frames appended one after another, each a header (24 bytes where a frame
+ * starts) and then its page.  The
  * frame that commits ends the gathering: its page is written with all
  * before it.  When a committing frame's header does not follow gathered
  * frames (a one-frame transaction, or the rewrite of checksums that ends a
@@ -91,7 +109,9 @@ static int wal_write(sqlite3_file *f, const void *data, int amount, sqlite3_int6
 	int rc = SQLITE_OK;
 
 	w->next = NEXT_HEADER;
-	if (next == NEXT_HEADER && amount == FRAME_HEADER_BYTES) {
+	if (amount == WAL_HEADER_BYTES_ON_DISK && offset == 0)
+		w->page_size = big_endian32((const unsigned char *)data + 8);
+	if (next == NEXT_HEADER && amount == FRAME_HEADER_BYTES && at_frame_start(w, offset)) {
 		bool commits = big_endian32((const unsigned char *)data + 4) != 0;
 
 		gather = !commits || follows;
