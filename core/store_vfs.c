@@ -74,13 +74,15 @@ static uint32_t big_endian32(const unsigned char *p)
 
 /*
  * Whether offset is where a frame starts.  The page size is the WAL
- * header's, read from the file when the WAL was not started here.
+ * header's, read from the file when the WAL was not started here (then
+ * nothing is gathered yet: gathering starts with a header, or a frame's
+ * header, which needs the page size).
  */
 static bool at_frame_start(struct wal_file *w, sqlite3_int64 offset)
 {
 	unsigned char header[WAL_HEADER_BYTES_ON_DISK];
 
-	if (!w->page_size && flush(w) == SQLITE_OK &&
+	if (!w->page_size && !w->len &&
 	    w->real->pMethods->xRead(w->real, header, sizeof(header), 0) == SQLITE_OK)
 		w->page_size = big_endian32(header + 8);
 	return w->page_size && offset >= WAL_HEADER_BYTES_ON_DISK &&
@@ -90,9 +92,8 @@ static bool at_frame_start(struct wal_file *w, sqlite3_int64 offset)
 /*
  * Only what SQLite writes as expected is gathered: the WAL's header, and
  * frames appended one after another, each a header (24 bytes where a frame
- * starts) and then its page.  The
- * frame that commits ends the gathering: its page is written with all
- * before it.  When a committing frame's header does not follow gathered
+ * starts) and then its page.  The frame that commits ends the gathering:
+ * its page is written with all before it.  When a committing frame's header does not follow gathered
  * frames (a one-frame transaction, or the rewrite of checksums that ends a
  * commit, where each header is written after a read), it and its page are
  * written at once.  So nothing is left gathered when SQLite publishes a
