@@ -94,6 +94,9 @@ int main(int argc, char *argv[])
 		       errno == EIO)
 			; /* no member answered yet: the lock is still held, ask again */
 		gen[n > 0 ? n : 0] = '\0';
+		if (n <= 0) /* logged as "?": say why, for whoever reads the test's log */
+			fprintf(stderr, "counter_client: generation of %s unread: %s\n", argv[1],
+				n < 0 ? strerror(errno) : "empty");
 		close(fd);
 		if (bump(argv[2]) < 0) {
 			fprintf(stderr, "counter_client: %s: %s\n", argv[2], strerror(errno));
