@@ -33,40 +33,39 @@ void floor_lock_close(struct floor_lock *l)
 	etcd_config_clear(&l->cfg);
 }
 
-static int txn(struct floor_lock *l, const char *body, json_object **reply)
+/* Send one transaction; its revision into *revision when not NULL.  0, or -1. */
+static int txn(struct floor_lock *l, const char *body, int64_t *revision)
 {
-	return etcd_call(l->client, "/v3/kv/txn", body, false, reply) < 0 ? -1 : 0;
+	json_object *reply;
+
+	if (etcd_call(l->client, "/v3/kv/txn", body, false, &reply) < 0)
+		return -1;
+	if (revision)
+		*revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+	json_object_put(reply);
+	return 0;
 }
 
 int floor_lock_acquire(struct floor_lock *l)
 {
 	char body[4096];
-	json_object *reply;
 
 	snprintf(body, sizeof(body),
 		 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":\"0\","
 		 "\"result\":\"EQUAL\"}],\"success\":[{\"request_put\":{\"key\":\"%s\","
 		 "\"value\":\"%s\"}}],\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]}",
 		 l->key64, l->key64, l->value64, l->key64);
-	if (txn(l, body, &reply) < 0)
-		return -1;
-	l->revision = etcd_int(json_object_object_get(reply, "header"), "revision");
-	json_object_put(reply);
-	return 0;
+	return txn(l, body, &l->revision);
 }
 
 int floor_lock_release(struct floor_lock *l)
 {
 	char body[4096];
-	json_object *reply;
 
 	snprintf(body, sizeof(body),
 		 "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\",\"mod_revision\":\"%lld\","
 		 "\"result\":\"EQUAL\"}],\"success\":[{\"request_delete_range\":{\"key\":\"%s\"}"
 		 "}]}",
 		 l->key64, (long long)l->revision, l->key64);
-	if (txn(l, body, &reply) < 0)
-		return -1;
-	json_object_put(reply);
-	return 0;
+	return txn(l, body, NULL);
 }
