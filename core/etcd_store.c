@@ -191,6 +191,7 @@ static void undo_clear(struct etcd_store *es)
 	es->undo = NULL;
 	es->undo_count = 0;
 	es->undo_revision = 0;
+	es->doubt_of_put_back = false;
 }
 
 /*
@@ -266,8 +267,11 @@ static int put_back(struct etcd_store *es, struct undo *u)
 			u->value = NULL;
 			continue;
 		}
-		if (rc == -ETIMEDOUT || rc == -EIO)
-			return rc; /* kept for the next write */
+		if (rc == -ETIMEDOUT || rc == -EIO) {
+			/* Kept for the next write; if its own answer was lost, so is it. */
+			es->doubt_of_put_back = es->in_doubt;
+			return rc;
+		}
 		if (rc != -EAGAIN)
 			return 0; /* done, or another changed it since, or etcd will not have it */
 	}
@@ -287,6 +291,21 @@ static void changed_under_us(struct etcd_store *es)
  * put back what it wrote that its caller was told did not happen.  Until
  * then no write starts (-EIO).
  */
+/* The last key of undo is as it was: forget it. */
+static void undo_done(struct etcd_store *es)
+{
+	struct undo *u;
+
+	assert(es->undo_count > 0);
+	u = &es->undo[es->undo_count - 1];
+
+	free(u->etcd_key);
+	free(u->value);
+	if (--es->undo_count == 0)
+		undo_clear(es);
+	changed_under_us(es);
+}
+
 static int resolve_doubt(struct etcd_store *es)
 {
 	int64_t revision = 0;
@@ -297,24 +316,24 @@ static int resolve_doubt(struct etcd_store *es)
 		if (rc < 0)
 			return etcd_unreachable(rc);
 		es->in_doubt = false;
-		if (rc == 1 && es->undo_count)
+		if (es->doubt_of_put_back) {
+			/* Applied: that key is back.  Not: it is put back below, as before. */
+			es->doubt_of_put_back = false;
+			if (rc == 1)
+				undo_done(es);
+		} else if (rc == 1 && es->undo_count) {
 			es->undo_revision = revision;
-		else
+		} else {
 			undo_clear(es);
+		}
 		if (rc == 1)
 			changed_under_us(es);
 	}
 	while (es->undo_count) {
-		struct undo *u = &es->undo[es->undo_count - 1];
-
-		rc = put_back(es, u);
+		rc = put_back(es, &es->undo[es->undo_count - 1]);
 		if (rc < 0)
 			return etcd_unreachable(rc);
-		free(u->etcd_key);
-		free(u->value);
-		if (--es->undo_count == 0)
-			undo_clear(es);
-		changed_under_us(es);
+		undo_done(es);
 	}
 	return 0;
 }

@@ -136,6 +136,7 @@ struct etcd_store {
 	struct undo *undo;   /* ...what its caller was told did not happen */
 	size_t undo_count;
 	int64_t undo_revision; /* the revision it was applied at (0: not known to be) */
+	bool doubt_of_put_back; /* the transaction in doubt puts back undo's last key */
 	/* Threads. */
 	volatile bool stop;
 	pthread_mutex_t stop_lock;

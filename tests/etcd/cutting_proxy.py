@@ -15,6 +15,11 @@
                      the next /v3/kv/txn request goes through, and from its
                      answer on everything is cut: the proxy makes DIR/cut
                      (remove it to end the cut) and removes this file.
+  DIR/swallow-txn    holding a number N (none: 0): N /v3/kv/txn requests go
+                     through, and the next one is never sent on: its
+                     connection stays open and silent, and from then on
+                     everything is cut (DIR/cut is made; the file removed).
+                     So a request times out without having been carried out.
 
 So a request is carried out and its answer lost, as when a member dies
 after taking it: for good (cut), or once.  A watch stream (/v3/watch) opened
@@ -27,12 +32,34 @@ import sys
 import threading
 
 
+SWALLOW_LOCK = threading.Lock()
+
+
+def swallowed(control):
+    """True when this txn is the one DIR/swallow-txn names (see above)."""
+    path = os.path.join(control, "swallow-txn")
+    with SWALLOW_LOCK:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            return False
+        left = int(text) if text else 0
+        if left > 0:
+            with open(path, "w") as f:
+                f.write("%d\n" % (left - 1))
+            return False
+        open(os.path.join(control, "cut"), "w").close()
+        os.unlink(path)
+        return True
+
+
 def pump(client, server, control):
     cut = os.path.join(control, "cut")
     lose = os.path.join(control, "lose-next-txn")
     hold = os.path.join(control, "hold-next-txn")
     cut_next = os.path.join(control, "cut-at-next-txn")
-    losing = holding = watch = False
+    losing = holding = watch = swallowing = False
     try:
         while True:
             ready, _, _ = select.select([client, server], [], [], 1.0)
@@ -42,6 +69,9 @@ def pump(client, server, control):
                     return
                 if sock is client:
                     watch = watch or data.startswith(b"POST /v3/watch ")
+                    if swallowing or (data.startswith(b"POST /v3/kv/txn ") and swallowed(control)):
+                        swallowing = True
+                        continue  # never sent on; the client hears nothing
                     if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(lose):
                         os.unlink(lose)
                         losing = True

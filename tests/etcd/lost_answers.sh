@@ -8,7 +8,8 @@
 #    acquisition carried out all the same must not stay held: the client
 #    told EIO tries again and holds the lock once (count 1, not a second
 #    count on a lock it was told it did not get), and its rm frees it; with
-#    nobody asking again, it is put back within a second or two.  A
+#    nobody asking again, it is put back within a second or two, even
+#    when the putting back is itself lost without being carried out.  A
 #    release carried out all the same stays done, and a compare-and-release
 #    of its generation then says so (ENOENT).
 . "$(dirname "$0")/lib.sh"
@@ -122,6 +123,29 @@ ok $? "etcd carried it out all the same"
 rm "$CUT"
 wait_until no_lock_left
 ok $? "the lost acquisition was put back: the lock is free"
+
+# The same, and then the putting back is itself in doubt: its request
+# times out without having been carried out, and no member answers the
+# settling that follows.  Once they answer again, it is settled as not
+# carried out, and put back then: the lock does not stay held.
+touch "$CONTROL/cut-at-next-txn"
+touch "$MNT/lost" 2>/dev/null
+ok $((!$?)) "touch fails while answers are lost (again)"
+held_in_etcd
+ok $? "etcd carried it out all the same"
+echo 1 >"$CONTROL/swallow-txn" # the settling goes through, the putting back never arrives
+rm "$CUT"
+swallowed() { [ ! -e "$CONTROL/swallow-txn" ]; }
+wait_until swallowed
+ok $? "the putting back was sent, and never arrived"
+# Past its --etcd-timeout and the three timeouts of settling it at once:
+# the daemon gives up on it for now, as when no member answers.
+sleep 3
+held_in_etcd
+ok $? "...so the lock is still there"
+rm "$CUT"
+wait_until no_lock_left
+ok $? "settled as not carried out, it is put back again: the lock is free"
 
 touch "$MNT/release"
 generation=$(xattr "$MNT/release" user.lock.generation)
