@@ -348,6 +348,21 @@ static char *fence_read(json_object *reply, int64_t *mod_revision)
 }
 
 /*
+ * Whether value is a mark that a settling of the transaction in doubt
+ * wrote: every settling is guarded where that transaction found the fence,
+ * and all its marks are numbered after it, in this call or an earlier one
+ * that gave up.
+ */
+static bool settled_by(const struct etcd_store *es, const char *value)
+{
+	uint64_t seq;
+	int end = 0;
+
+	return sscanf(value, "settle %" SCNu64 "%n", &seq, &end) == 1 && value[end] == '\0' &&
+	       seq > es->doubt_seq;
+}
+
+/*
  * The transaction in doubt wrote es->doubt_mark to the fence: move the
  * fence if it is still where that transaction found it, which that
  * transaction then can never be applied after; else the fence tells who
@@ -357,8 +372,7 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 {
 	struct timespec now;
 	double deadline;
-	char mark[64], tried[8][64];
-	unsigned tries = 0;
+	char mark[64];
 	int rc = -ETIMEDOUT;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -369,8 +383,6 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 		char *value;
 
 		snprintf(mark, sizeof(mark), "settle %" PRIu64, ++es->fence_seq);
-		if (tries < 8)
-			snprintf(tried[tries++], sizeof(tried[0]), "%s", mark);
 		rc = fenced_txn(es, req, mark, &reply);
 		if (rc == 0 &&
 		    json_object_get_boolean(json_object_object_get(reply, "succeeded"))) {
@@ -387,10 +399,9 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 			if (value && strcmp(value, es->doubt_mark) == 0) {
 				*revision = mod;
 				rc = 1;
+			} else if (value && settled_by(es, value)) {
+				rc = 0; /* an earlier settling moved it first */
 			}
-			for (unsigned i = 0; value && rc < 0 && i < tries; i++)
-				if (strcmp(value, tried[i]) == 0)
-					rc = 0; /* an earlier settling moved it first */
 			free(value);
 			if (rc >= 0)
 				es->fence_revision = mod;
@@ -437,6 +448,7 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 		return rc;
 	etcd_cache_forget(es, NULL);
 	snprintf(es->doubt_mark, sizeof(es->doubt_mark), "%s", mark);
+	es->doubt_seq = es->fence_seq;
 	es->in_doubt = true;
 	rc = etcd_settle(es, &revision);
 	if (rc < 0)

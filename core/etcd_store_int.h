@@ -133,6 +133,7 @@ struct etcd_store {
 	uint64_t fence_seq;  /* marks written to the fence */
 	bool in_doubt;	     /* a transaction's answer was lost, and not settled yet */
 	char doubt_mark[64]; /* ...the mark it writes to the fence */
+	uint64_t doubt_seq;  /* ...and its number: settlings are numbered after it */
 	struct undo *undo;   /* ...what its caller was told did not happen */
 	size_t undo_count;
 	int64_t undo_revision; /* the revision it was applied at (0: not known to be) */

@@ -10,6 +10,7 @@
 #    count on a lock it was told it did not get), and its rm frees it; with
 #    nobody asking again, it is put back within a second or two, even
 #    when the putting back is itself lost without being carried out.  A
+#    settling whose own answer is lost is recognised by the next one.  A
 #    release carried out all the same stays done, and a compare-and-release
 #    of its generation then says so (ENOENT).
 . "$(dirname "$0")/lib.sh"
@@ -146,6 +147,25 @@ ok $? "...so the lock is still there"
 rm "$CUT"
 wait_until no_lock_left
 ok $? "settled as not carried out, it is put back again: the lock is free"
+
+# An acquisition that never arrives, and then a settling of it whose own
+# answer is lost after it moved the fence, with no member answering the
+# rest of that settling.  The next settling finds the fence where the lost
+# one put it: not carried out, and the daemon goes on.
+echo 0 >"$CONTROL/swallow-txn"
+touch "$MNT/lost" 2>/dev/null
+ok $((!$?)) "touch fails while its acquisition is lost on the way"
+touch "$CONTROL/cut-at-next-txn" # the settling of it goes through, its answer does not
+rm "$CUT"
+settling_lost() { [ ! -e "$CONTROL/cut-at-next-txn" ]; }
+wait_until settling_lost
+ok $? "a settling of it was sent, and its answer lost"
+sleep 3 # that settling gives up for now
+rm "$CUT"
+touch "$MNT/after" 2>"$T/after.err" && rm "$MNT/after"
+ok $? "a lock is taken and released once members answer again" || cat "$T/after.err" >&2
+[ -z "$(etcd_get "$PREFIX/locks/lost")" ]
+ok $? "...and the acquisition that never arrived holds nothing"
 
 touch "$MNT/release"
 generation=$(xattr "$MNT/release" user.lock.generation)
