@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-d") == 0)
 			debug = true;
 		else if (strncmp(argv[i], "--etcd=", 7) == 0 && !with_etcd) {
-			if (floor_lock_open(&etcd_lock, argv[i] + 7, "/benchfs") < 0)
+			if (floor_lock_open(&etcd_lock, argv[i] + 7, "/benchfs", false) < 0)
 				return 1;
 			with_etcd = true;
 		} else if (!mountpoint && argv[i][0] != '-') {
