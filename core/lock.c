@@ -366,8 +366,9 @@ int lock_leave_line_all(struct store *st, const struct instance *instance)
 	return lock_end_write(st, store_waiters_delete_instance(st, instance));
 }
 
-int lock_unlink(struct store *st, const char *key, const struct caller *who,
-		const struct lock_successor *next, struct lock_outcome *outcome)
+/* lock_unlink, on the lock of generation aim only when aim is not 0. */
+static int unlink_aimed(struct store *st, const char *key, const struct caller *who, int64_t aim,
+			const struct lock_successor *next, struct lock_outcome *outcome)
 {
 	double now = clock_wall();
 	struct lock_row lr;
@@ -379,8 +380,11 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 	rc = lock_load_row(st, key, now, &lr, NULL);
 	if (rc < 0)
 		return lock_end_write(st, rc);
+	if (aim && (lr.class != ROW_HELD || !lr.row.has_holder || lr.row.holder.generation != aim))
+		return lock_end_write(st, -ESTALE);
 	if (lr.class != ROW_HELD)
 		return lock_end_write(st, -ENOENT);
+	outcome->generation = lr.row.has_holder ? lr.row.holder.generation : 0;
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
 	if (lock_row_owned_by(&lr, who) && lr.count > 1) {
@@ -391,6 +395,18 @@ int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		return lock_end_write(st, -EPERM);
 	outcome->broken = !lock_row_owned_by(&lr, who);
 	return lock_end_write(st, lock_let_go(st, key, &lr, next, now, outcome));
+}
+
+int lock_unlink(struct store *st, const char *key, const struct caller *who,
+		const struct lock_successor *next, struct lock_outcome *outcome)
+{
+	return unlink_aimed(st, key, who, 0, next, outcome);
+}
+
+int lock_unlink_again(struct store *st, const char *key, const struct caller *who, int64_t aim,
+		      const struct lock_successor *next, struct lock_outcome *outcome)
+{
+	return unlink_aimed(st, key, who, aim, next, outcome);
 }
 
 int lock_release_generation(struct store *st, const char *key, const struct caller *who,

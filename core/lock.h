@@ -100,6 +100,7 @@ struct lock_outcome {
 	int64_t count;                   /* count before */
 	double acquired;                 /* RELEASED, HANDED_OVER: when the lock was taken */
 	struct lock_grant successor;     /* HANDED_OVER: what the successor got */
+	int64_t generation; /* unlink: of the lock it decided on, even when its commit failed */
 };
 
 enum lock_flags {
@@ -186,6 +187,15 @@ int lock_park_place(struct store *st, int64_t ticket, bool parked);
  */
 int lock_unlink(struct store *st, const char *key, const struct caller *who,
 		const struct lock_successor *next, struct lock_outcome *outcome);
+
+/*
+ * The same unlink decided again after its commit met -EAGAIN: it acts on
+ * the lock of generation aim (outcome->generation of the first decision)
+ * and on no other; -ESTALE when that lock is gone (released, broken or
+ * taken again meanwhile), where a plain unlink would break the new one.
+ */
+int lock_unlink_again(struct store *st, const char *key, const struct caller *who, int64_t aim,
+		      const struct lock_successor *next, struct lock_outcome *outcome);
 
 /*
  * Compare-and-release: release key (whatever its count) only if its

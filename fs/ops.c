@@ -764,7 +764,23 @@ static int unlink_lock(struct lockfs *fs, struct request *req)
 		return rc;
 	who = ops_caller(fs, req);
 	head = ops_successor(fs, key, &next);
-	rc = lock_unlink(fs->store, key, &who, head ? &next : NULL, &out);
+	if (req->aim) {
+		rc = lock_unlink_again(fs->store, key, &who, req->aim, head ? &next : NULL, &out);
+		if (rc == -ESTALE) {
+			/*
+			 * The lock it was for is gone: by its own first commit (the
+			 * lock went, its successor's grant did not), or released or
+			 * broken meanwhile.  Done; what is left is offered on.
+			 */
+			memo_touched(&fs->memo, key);
+			lockfs_offer_to_head(fs, key);
+			return 0;
+		}
+	} else {
+		rc = lock_unlink(fs->store, key, &who, head ? &next : NULL, &out);
+	}
+	if (rc == -EAGAIN && out.generation)
+		req->aim = out.generation; /* decided again later: on this lock, never on the next */
 	if (rc == -ENOENT && ops_dir_exists(fs, key) == 1)
 		rc = -EISDIR;
 	if (rc < 0)

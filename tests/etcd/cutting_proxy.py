@@ -20,6 +20,10 @@
                      connection stays open and silent, and from then on
                      everything is cut (DIR/cut is made; the file removed).
                      So a request times out without having been carried out.
+  DIR/stall-next-txn the next /v3/kv/txn request is never sent on, and its
+                     connection stays open and silent; nothing else is cut
+                     (the file is removed).  So a request times out without
+                     having been carried out, and what follows goes through.
 
 So a request is carried out and its answer lost, as when a member dies
 after taking it: for good (cut), or once.  A watch stream (/v3/watch) opened
@@ -59,6 +63,7 @@ def pump(client, server, control):
     lose = os.path.join(control, "lose-next-txn")
     hold = os.path.join(control, "hold-next-txn")
     cut_next = os.path.join(control, "cut-at-next-txn")
+    stall = os.path.join(control, "stall-next-txn")
     losing = holding = watch = swallowing = False
     try:
         while True:
@@ -69,6 +74,9 @@ def pump(client, server, control):
                     return
                 if sock is client:
                     watch = watch or data.startswith(b"POST /v3/watch ")
+                    if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(stall):
+                        os.unlink(stall)
+                        swallowing = True
                     if swallowing or (data.startswith(b"POST /v3/kv/txn ") and swallowed(control)):
                         swallowing = True
                         continue  # never sent on; the client hears nothing

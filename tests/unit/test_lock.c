@@ -337,6 +337,35 @@ static void test_other_uid_gets_eperm_and_root_breaks(void **state)
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
 }
 
+/*
+ * An unlink decided again (its first commit met -EAGAIN) is for the lock
+ * its first decision saw: once that lock is gone and another holds the
+ * name, it is -ESTALE and the new lock stays, where a plain unlink by root
+ * would break it.
+ */
+static void test_an_unlink_decided_again_is_for_its_first_lock_only(void **state)
+{
+	struct env *e = *state;
+	struct lock_grant first, next;
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &first, NULL), 0);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(out.generation, first.generation);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, NULL, &next, NULL), 0);
+	assert_true(next.generation > first.generation);
+	assert_refused_unchanged(e, -ESTALE,
+				 lock_unlink_again(e->st, "k", &e->root, first.generation, NULL, &out));
+	assert_refused_unchanged(e, -ESTALE,
+				 lock_unlink_again(e->st, "nope", &e->root, first.generation, NULL,
+						   &out));
+	/* Aimed at the lock that is there, it is an unlink like any other. */
+	assert_int_equal(lock_unlink_again(e->st, "k", &e->root, next.generation, NULL, &out), 0);
+	assert_true(out.broken);
+	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 0);
+	assert_count_true(e);
+}
+
 static void test_free_names_are_enoent(void **state)
 {
 	struct env *e = *state;
@@ -954,6 +983,7 @@ int main(void)
 		T(test_count_made_counts_live_lockfs_locks_only),
 		T(test_same_uid_breaks_whatever_the_count),
 		T(test_other_uid_gets_eperm_and_root_breaks),
+		T(test_an_unlink_decided_again_is_for_its_first_lock_only),
 		T(test_free_names_are_enoent),
 		T(test_release_by_current_generation_frees_all_counts_an_old_one_is_estale),
 		T(test_handoff_gives_the_row_to_the_successor),

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# An rm whose commit is decided again acts on the lock it was for, and on
+# no other.  The rm's commit never reaches etcd and times out; meanwhile
+# the other mount breaks that lock and takes the name again.  Settled as
+# not carried out, the rm is decided again: its lock is gone, so it is
+# done, and the other mount's new lock stays (a root rm decided afresh
+# would break it).
+. "$(dirname "$0")/lib.sh"
+
+PROXY_PORT=$ETCD_BASE_PORT
+CONTROL=$T/proxy
+mkdir -p "$CONTROL"
+/usr/bin/python3 "$(dirname "$0")/cutting_proxy.py" "$PROXY_PORT" "$((ETCD_BASE_PORT + 2))" "$CONTROL" &
+PROXY_PID=$!
+stop_proxy() {
+	local status=$?
+	kill "$PROXY_PID" 2>/dev/null
+	(exit $status)
+	cleanup
+}
+trap stop_proxy EXIT
+wait_until port_taken "$PROXY_PORT"
+ok $? "the proxy listens"
+
+CLUSTER_URLS=$ETCD_URLS
+ETCD_URLS=http://127.0.0.1:$PROXY_PORT mount_etcd --etcd-timeout=2 || exit 1
+ETCD_URLS=$CLUSTER_URLS
+mount_etcd_second
+ok $? "a second mount, straight on the cluster"
+
+touch "$MNT/k"
+first=$(xattr "$MNT/k" user.lock.generation)
+touch "$CONTROL/stall-next-txn"
+rm "$MNT/k" 2>"$T/rm.err" &
+rm_job=$!
+stalled() { [ ! -e "$CONTROL/stall-next-txn" ]; }
+wait_until stalled
+ok $? "the rm's commit was sent, and never arrives"
+rm "$MNT2/k" && touch "$MNT2/k"
+ok $? "meanwhile the other mount breaks that lock and takes the name"
+second=$(xattr "$MNT2/k" user.lock.generation)
+[ "$second" -gt "$first" ]
+ok $? "...a new lock ($first, then $second)"
+wait "$rm_job"
+is $? 0 "the rm is done: the lock it was for is gone"
+is "$(xattr "$MNT2/k" user.lock.generation)" "$second" "the other mount's lock is still held"
+[ -n "$(etcd_get "$PREFIX/locks/k")" ]
+ok $? "...and its key is in etcd"
+rm "$MNT2/k"
+ok $? "its holder releases it"
+stop_second
+finish
