@@ -286,11 +286,6 @@ static void changed_under_us(struct etcd_store *es)
 	etcd_wake(es);
 }
 
-/*
- * Before a write transaction reads anything: settle the one in doubt, and
- * put back what it wrote that its caller was told did not happen.  Until
- * then no write starts (-EIO).
- */
 /* The last key of undo is as it was: forget it. */
 static void undo_done(struct etcd_store *es)
 {
@@ -298,7 +293,6 @@ static void undo_done(struct etcd_store *es)
 
 	assert(es->undo_count > 0);
 	u = &es->undo[es->undo_count - 1];
-
 	free(u->etcd_key);
 	free(u->value);
 	if (--es->undo_count == 0)
@@ -306,6 +300,11 @@ static void undo_done(struct etcd_store *es)
 	changed_under_us(es);
 }
 
+/*
+ * Before a write transaction reads anything: settle the one in doubt, and
+ * put back what it wrote that its caller was told did not happen.  Until
+ * then no write starts (-EIO).
+ */
 static int resolve_doubt(struct etcd_store *es)
 {
 	int64_t revision = 0;
