@@ -261,16 +261,16 @@ static int put_back(struct etcd_store *es, struct undo *u)
 	for (int tries = 0; tries < 3; tries++) {
 		int rc = write_if_unchanged(es, u->etcd_key, es->undo_revision, u->value, u->lease);
 
+		if (es->in_doubt || rc == -ETIMEDOUT || rc == -EIO) {
+			/* Kept for the next write; if its own answer was lost, so is it. */
+			es->doubt_of_put_back = es->in_doubt;
+			return rc < 0 ? rc : -EIO;
+		}
 		if (rc == -ENOENT && u->value) {
 			/* Its lease has ended since: etcd would have dropped the key with it. */
 			free(u->value);
 			u->value = NULL;
 			continue;
-		}
-		if (rc == -ETIMEDOUT || rc == -EIO) {
-			/* Kept for the next write; if its own answer was lost, so is it. */
-			es->doubt_of_put_back = es->in_doubt;
-			return rc;
 		}
 		if (rc != -EAGAIN)
 			return 0; /* done, or another changed it since, or etcd will not have it */

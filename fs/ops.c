@@ -773,6 +773,7 @@ static int unlink_lock(struct lockfs *fs, struct request *req)
 			 * broken meanwhile.  Done; what is left is offered on.
 			 */
 			memo_touched(&fs->memo, key);
+			fs->outside_change = true; /* what the tree shows of it is looked at again */
 			lockfs_offer_to_head(fs, key);
 			return 0;
 		}

@@ -23,7 +23,7 @@ wait_until port_taken "$PROXY_PORT"
 ok $? "the proxy listens"
 
 CLUSTER_URLS=$ETCD_URLS
-ETCD_URLS=http://127.0.0.1:$PROXY_PORT mount_etcd --etcd-timeout=2 || exit 1
+ETCD_URLS=http://127.0.0.1:$PROXY_PORT mount_etcd --etcd-timeout=5 || exit 1
 ETCD_URLS=$CLUSTER_URLS
 mount_etcd_second
 ok $? "a second mount, straight on the cluster"
