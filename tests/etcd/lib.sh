@@ -65,3 +65,23 @@ wait_jobs() {
 	done
 	return $status
 }
+
+# start_proxy: cutting_proxy.py on $ETCD_BASE_PORT in front of the first
+# member, told by files in $CONTROL ($CUT ends a cut); stopped on exit.
+start_proxy() {
+	PROXY_PORT=$ETCD_BASE_PORT
+	CONTROL=$T/proxy
+	CUT=$CONTROL/cut
+	mkdir -p "$CONTROL"
+	/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/cutting_proxy.py" "$PROXY_PORT" \
+		"$((ETCD_BASE_PORT + 2))" "$CONTROL" &
+	PROXY_PID=$!
+	trap stop_proxy EXIT
+	wait_until port_taken "$PROXY_PORT"
+}
+stop_proxy() {
+	local status=$?
+	kill "$PROXY_PID" 2>/dev/null
+	(exit $status)
+	cleanup
+}

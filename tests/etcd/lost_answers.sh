@@ -15,20 +15,7 @@
 #    of its generation then says so (ENOENT).
 . "$(dirname "$0")/lib.sh"
 
-PROXY_PORT=$ETCD_BASE_PORT
-CONTROL=$T/proxy
-CUT=$CONTROL/cut
-mkdir -p "$CONTROL"
-/usr/bin/python3 "$(dirname "$0")/cutting_proxy.py" "$PROXY_PORT" "$((ETCD_BASE_PORT + 2))" "$CONTROL" &
-PROXY_PID=$!
-stop_proxy() {
-	local status=$?
-	kill "$PROXY_PID" 2>/dev/null
-	(exit $status)
-	cleanup
-}
-trap stop_proxy EXIT
-wait_until port_taken "$PROXY_PORT"
+start_proxy
 ok $? "the proxy listens"
 
 # Named twice, as two members: a request sent again goes to "the other".
