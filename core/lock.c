@@ -366,6 +366,23 @@ int lock_leave_line_all(struct store *st, const struct instance *instance)
 	return lock_end_write(st, store_waiters_delete_instance(st, instance));
 }
 
+/*
+ * The aim of a change (lock.h): with *aim set, -ESTALE unless lr is the
+ * lock of that generation; else *aim becomes the generation of the lock lr
+ * shows (0: free, or not made by lockfs).  aim NULL: no aim.
+ */
+static int take_aim(const struct lock_row *lr, int64_t *aim)
+{
+	int64_t generation = lr->class == ROW_HELD && lr->row.has_holder ? lr->row.holder.generation : 0;
+
+	if (!aim)
+		return 0;
+	if (*aim && generation != *aim)
+		return -ESTALE;
+	*aim = generation;
+	return 0;
+}
+
 /* lock_unlink, on the lock of generation aim only when aim is not 0. */
 static int unlink_aimed(struct store *st, const char *key, const struct caller *who, int64_t aim,
 			const struct lock_successor *next, struct lock_outcome *outcome)
@@ -378,13 +395,13 @@ static int unlink_aimed(struct store *st, const char *key, const struct caller *
 	if (rc < 0)
 		return rc;
 	rc = lock_load_row(st, key, now, &lr, NULL);
+	if (rc == 0)
+		rc = take_aim(&lr, &aim);
 	if (rc < 0)
 		return lock_end_write(st, rc);
-	if (aim && (lr.class != ROW_HELD || !lr.row.has_holder || lr.row.holder.generation != aim))
-		return lock_end_write(st, -ESTALE);
 	if (lr.class != ROW_HELD)
 		return lock_end_write(st, -ENOENT);
-	outcome->generation = lr.row.has_holder ? lr.row.holder.generation : 0;
+	outcome->generation = aim;
 	memcpy(outcome->owner, lr.owner, sizeof(outcome->owner));
 	outcome->count = lr.count;
 	if (lock_row_owned_by(&lr, who) && lr.count > 1) {
@@ -435,9 +452,24 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 	return lock_end_write(st, lock_let_go(st, key, &lr, next, now, outcome));
 }
 
+/* Load key's row for a change by who (aimed): 0 when it is a held lock who may change. */
+static int load_to_change(struct store *st, const char *key, const struct caller *who,
+			  int64_t *aim, double now, struct lock_row *lr)
+{
+	int rc = lock_load_row(st, key, now, lr, NULL);
+
+	if (rc == 0)
+		rc = take_aim(lr, aim);
+	if (rc < 0)
+		return rc;
+	if (lr->class != ROW_HELD)
+		return -ENOENT;
+	return lock_row_permits(lr, who) ? 0 : -EPERM;
+}
+
 /* Set a held lock's expiry, if who may. */
 static int change_expiry(struct store *st, const char *key, const struct caller *who,
-			 bool expires, double seconds)
+			 int64_t *aim, bool expires, double seconds)
 {
 	double now = clock_wall();
 	struct lock_row lr;
@@ -445,31 +477,21 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 
 	/* A renewal that changes nothing (no TTL, no expiry) needs no write. */
 	if (!expires) {
-		rc = lock_load_row(st, key, now, &lr, NULL);
-		if (rc < 0)
+		rc = load_to_change(st, key, who, aim, now, &lr);
+		if (rc < 0 || !lr.row.expires)
 			return rc;
-		if (lr.class != ROW_HELD)
-			return -ENOENT;
-		if (!lock_row_permits(&lr, who))
-			return -EPERM;
-		if (!lr.row.expires)
-			return 0;
 	}
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = lock_load_row(st, key, now, &lr, NULL);
+	rc = load_to_change(st, key, who, aim, now, &lr);
 	if (rc < 0)
 		return lock_end_write(st, rc);
-	if (lr.class != ROW_HELD)
-		return lock_end_write(st, -ENOENT);
-	if (!lock_row_permits(&lr, who))
-		return lock_end_write(st, -EPERM);
 	return lock_end_write(st, store_set_expiry(st, lr.row.id, expires, now + seconds));
 }
 
 int lock_renew(struct store *st, const char *key, const struct caller *who,
-	       const struct policy *defaults)
+	       const struct policy *defaults, int64_t *aim)
 {
 	char dir[KEY_MAX_BYTES + 1];
 	struct policy policy;
@@ -479,7 +501,7 @@ int lock_renew(struct store *st, const char *key, const struct caller *who,
 	store_read_begin(st); /* the policy and the row in one read */
 	rc = policy_resolve(st, dir, defaults, &policy);
 	if (rc == 0) {
-		rc = change_expiry(st, key, who, policy.has_ttl, policy.ttl);
+		rc = change_expiry(st, key, who, aim, policy.has_ttl, policy.ttl);
 		if (rc == 0 && policy.has_ttl)
 			rc = 1; /* the expiry moved */
 		policy_clear(&policy);
@@ -488,26 +510,23 @@ int lock_renew(struct store *st, const char *key, const struct caller *who,
 	return rc;
 }
 
-int lock_set_ttl(struct store *st, const char *key, const struct caller *who, bool has_ttl,
-		 double seconds)
+int lock_set_ttl(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		 bool has_ttl, double seconds)
 {
-	return change_expiry(st, key, who, has_ttl, seconds);
+	return change_expiry(st, key, who, aim, has_ttl, seconds);
 }
 
-int lock_set_tags(struct store *st, const char *key, const struct caller *who, const char *tags)
+int lock_set_tags(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		  const char *tags)
 {
 	struct lock_row lr;
 	int rc = store_begin(st);
 
 	if (rc < 0)
 		return rc;
-	rc = lock_load_row(st, key, clock_wall(), &lr, NULL);
+	rc = load_to_change(st, key, who, aim, clock_wall(), &lr);
 	if (rc < 0)
 		return lock_end_write(st, rc);
-	if (lr.class != ROW_HELD)
-		return lock_end_write(st, -ENOENT);
-	if (!lock_row_permits(&lr, who))
-		return lock_end_write(st, -EPERM);
 	return lock_end_write(st, store_set_tags(st, lr.row.id, tags));
 }
 
@@ -597,7 +616,8 @@ int lock_write_note(struct store *st, const char *key, int64_t generation, uint6
 	return lock_end_write(st, rc < 0 ? rc : 0);
 }
 
-int lock_cut_note(struct store *st, const char *key, const struct caller *who, uint64_t size)
+int lock_cut_note(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		  uint64_t size)
 {
 	uint8_t note[STORE_NOTE_MAX];
 	struct store_text text;
@@ -610,6 +630,8 @@ int lock_cut_note(struct store *st, const char *key, const struct caller *who, u
 	if (rc < 0)
 		return rc;
 	rc = load_note(st, key, &lr, &text);
+	if ((rc == 0 || rc == -ENOENT || rc == -EPERM) && take_aim(&lr, aim) < 0)
+		rc = -ESTALE;
 	if (rc == -EPERM || (rc == 0 && !lock_row_permits(&lr, who)))
 		rc = 1; /* not its note to cut: accepted, no effect */
 	if (rc == 0 && (size_t)size != text.note_len) {

@@ -206,20 +206,28 @@ int lock_release_generation(struct store *st, const char *key, const struct call
 			    struct lock_outcome *outcome);
 
 /*
+ * Changes of a held lock (renew, TTL, tags, the note's size) take an aim,
+ * as the unlink decided again does: *aim is 0 the first time and receives
+ * the generation of the lock decided on (0 for one not made by lockfs),
+ * even when the commit fails; passed back when the change is decided again
+ * after -EAGAIN, it acts on that lock only, and is -ESTALE when that lock
+ * is gone (released, broken or taken again meanwhile).  aim NULL: none.
+ *
  * Renew: expiry = now + the TTL in force in key's directory (defaults: the
  * mount's), or none.  The owner or a permitted caller.  No write when
  * nothing would change.  Returns 1 when a TTL moved the expiry, 0 when
  * none is in force, or -errno.
  */
 int lock_renew(struct store *st, const char *key, const struct caller *who,
-	       const struct policy *defaults);
+	       const struct policy *defaults, int64_t *aim);
 
 /* Set expiry to now + seconds, or clear it (has_ttl false).  Needs permission. */
-int lock_set_ttl(struct store *st, const char *key, const struct caller *who, bool has_ttl,
-		 double seconds);
+int lock_set_ttl(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		 bool has_ttl, double seconds);
 
 /* Replace the tag set with canonical tags.  Needs permission. */
-int lock_set_tags(struct store *st, const char *key, const struct caller *who, const char *tags);
+int lock_set_tags(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		  const char *tags);
 
 /* Read the lock key: 0 held (info filled), -ENOENT, -EEXIST (live other data). */
 int lock_inspect(struct store *st, const char *key, struct lock_info *info);
@@ -235,13 +243,15 @@ void lock_info_clear(struct lock_info *info);
  * -ESTALE when key is no longer that acquisition, -EFBIG past the limit
  * (nothing is kept), -EPERM for a lock not made by lockfs.  lock_cut_note
  * truncates (or zero-extends) the note to size for the owner or a
- * permitted caller; for anyone else, or a lock not made by lockfs, it
- * changes nothing and succeeds (truncate is accepted without effect).
+ * permitted caller, aimed as the changes above; for anyone else, or a
+ * lock not made by lockfs, it changes nothing and succeeds (truncate is
+ * accepted without effect).
  */
 #define LOCK_NOTE_APPEND UINT64_MAX /* an offset: at the note's end */
 int lock_write_note(struct store *st, const char *key, int64_t generation, uint64_t offset,
 		    const void *data, size_t len);
-int lock_cut_note(struct store *st, const char *key, const struct caller *who, uint64_t size);
+int lock_cut_note(struct store *st, const char *key, const struct caller *who, int64_t *aim,
+		  uint64_t size);
 
 /*
  * Write the status text of a lock file (one "name: value" line each) to

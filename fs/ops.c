@@ -549,7 +549,7 @@ static void cut_note_on_open(struct lockfs *fs, struct request *req, const char 
 	if (!(req->fi.flags & O_TRUNC) || grant->fresh) /* a fresh lock has no note */
 		return;
 	who = ops_caller(fs, req);
-	rc = lock_cut_note(fs->store, key, &who, 0);
+	rc = lock_cut_note(fs->store, key, &who, NULL, 0);
 	memo_touched(&fs->memo, key);
 	if (rc < 0 && rc != -ENOENT)
 		lockfs_log(LOG_WARNING, "lock %s: the note of an O_TRUNC open was not cut: %s", key,
@@ -831,7 +831,9 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 		/* touch -c: renew, expiry = now + the TTL in force. */
 		rc = waitq_recall(&fs->waitq, req->tid, node->path, clock_monotonic());
 		if (rc == 0)
-			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults);
+			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults, &req->aim);
+		if (rc == -ESTALE)
+			rc = 0; /* decided again: the lock it renewed is gone */
 		if (rc == 1) {
 			lockfs_count(fs, STATS_RENEWALS, 1); /* a TTL moved the expiry */
 			rc = 0;
@@ -842,8 +844,11 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 	}
 	if (!node->is_dir && (to_set & FUSE_SET_ATTR_SIZE)) {
 		/* truncate, and the O_TRUNC of "echo $$ > lock": cuts the note. */
-		rc = lock_cut_note(fs->store, node->path, &who, (uint64_t)req->attr.st_size);
+		rc = lock_cut_note(fs->store, node->path, &who, &req->aim,
+				   (uint64_t)req->attr.st_size);
 		memo_touched(&fs->memo, node->path);
+		if (rc == -ESTALE)
+			rc = 0; /* decided again: the lock whose note it cut is gone */
 		if (rc < 0)
 			return rc;
 	}

@@ -66,7 +66,7 @@ struct request {
 	bool bound;            /* it asks for a bound hold (below), not for an open's lock */
 	struct lock_hold hold;
 	bool nonblocking;      /* flock LOCK_NB, F_SETLK: a conflict is answered, never waited */
-	int64_t aim; /* an unlink retried after -EAGAIN: the generation of the lock it is for */
+	int64_t aim; /* the generation of the lock an unlink or change is for (lock.h) */
 
 	/* While the waitq holds it (waitq.c changes these). */
 	enum request_state state;

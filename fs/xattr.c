@@ -319,11 +319,14 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 	switch (a) {
 	case ATTR_TTL:
 		if (remove)
-			return lock_set_ttl(fs->store, node->path, &who, false, 0);
-		if (policy_parse_ttl(value, len, &has_ttl, &seconds) < 0 || !has_ttl)
+			rc = lock_set_ttl(fs->store, node->path, &who, &req->aim, false, 0);
+		else if (policy_parse_ttl(value, len, &has_ttl, &seconds) < 0 || !has_ttl)
 			return -EINVAL;
-		rc = lock_set_ttl(fs->store, node->path, &who, true, seconds);
-		if (rc == 0) {
+		else
+			rc = lock_set_ttl(fs->store, node->path, &who, &req->aim, true, seconds);
+		if (rc == -ESTALE)
+			return 0; /* decided again: the lock it was for is gone */
+		if (rc == 0 && !remove) {
 			lockfs_count(fs, STATS_RENEWALS, 1);
 			node->expires = true;
 			node->expire_time = clock_wall() + seconds;
@@ -334,9 +337,9 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 	case ATTR_TAGS:
 		if (policy_parse_tags(value, len, &tags) < 0)
 			return -EINVAL;
-		rc = lock_set_tags(fs->store, node->path, &who, tags);
+		rc = lock_set_tags(fs->store, node->path, &who, &req->aim, tags);
 		free(tags);
-		return rc;
+		return rc == -ESTALE ? 0 : rc; /* ESTALE: decided again, its lock is gone */
 	case ATTR_RELEASE:
 		if (remove)
 			return -EPERM;

@@ -4,7 +4,8 @@
 # the other mount breaks that lock and takes the name again.  Settled as
 # not carried out, the rm is decided again: its lock is gone, so it is
 # done, and the other mount's new lock stays (a root rm decided afresh
-# would break it).
+# would break it).  A TTL set by root is decided again the same way: it
+# never lands on the new lock, which would expire under its holder.
 . "$(dirname "$0")/lib.sh"
 
 start_proxy
@@ -35,6 +36,23 @@ is "$(xattr "$MNT2/k" user.lock.generation)" "$second" "the other mount's lock i
 [ -n "$(etcd_get "$PREFIX/locks/k")" ]
 ok $? "...and its key is in etcd"
 rm "$MNT2/k"
+ok $? "its holder releases it"
+
+touch "$MNT/t"
+first=$(xattr "$MNT/t" user.lock.generation)
+touch "$CONTROL/stall-next-txn"
+setfattr -n user.lock.ttl -v 1 "$MNT/t" 2>"$T/ttl.err" &
+ttl_job=$!
+wait_until stalled
+ok $? "a TTL's commit was sent, and never arrives"
+rm "$MNT2/t" && touch "$MNT2/t"
+ok $? "meanwhile the other mount breaks that lock and takes the name"
+second=$(xattr "$MNT2/t" user.lock.generation)
+wait "$ttl_job"
+is $? 0 "the setfattr is done: the lock it was for is gone"
+is "$(xattr "$MNT2/t" user.lock.expire)" ENODATA "the other mount's new lock ($second) has no expiry"
+is "$(xattr "$MNT2/t" user.lock.generation)" "$second" "...and is still held"
+rm "$MNT2/t"
 ok $? "its holder releases it"
 stop_second
 finish

@@ -235,7 +235,7 @@ static void test_live_other_data_is_eexist_and_untouched(void **state)
 	assert_refused_unchanged(e, -EEXIST,
 				 lock_acquire(e->st, "pool", &e->alice, &e->plain, 0, NULL, &g, NULL));
 	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "pool", &e->root, NULL, &out));
-	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "pool", &e->root, "a"));
+	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "pool", &e->root, NULL, "a"));
 }
 
 static void test_expired_data_is_replaced_in_place(void **state)
@@ -326,9 +326,9 @@ static void test_other_uid_gets_eperm_and_root_breaks(void **state)
 
 	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &g, NULL), 0);
 	assert_refused_unchanged(e, -EPERM, lock_unlink(e->st, "k", &e->bob, NULL, &out));
-	assert_refused_unchanged(e, -EPERM, lock_set_tags(e->st, "k", &e->bob, "x"));
-	assert_refused_unchanged(e, -EPERM, lock_set_ttl(e->st, "k", &e->bob, true, 5));
-	assert_refused_unchanged(e, -EPERM, lock_renew(e->st, "k", &e->bob, &e->plain));
+	assert_refused_unchanged(e, -EPERM, lock_set_tags(e->st, "k", &e->bob, NULL, "x"));
+	assert_refused_unchanged(e, -EPERM, lock_set_ttl(e->st, "k", &e->bob, NULL, true, 5));
+	assert_refused_unchanged(e, -EPERM, lock_renew(e->st, "k", &e->bob, &e->plain, NULL));
 	assert_refused_unchanged(e, -EPERM,
 				 lock_release_generation(e->st, "k", &e->bob, g.generation, NULL,
 							 &out));
@@ -366,6 +366,38 @@ static void test_an_unlink_decided_again_is_for_its_first_lock_only(void **state
 	assert_count_true(e);
 }
 
+/*
+ * So are the changes of a held lock: each first decision keeps the
+ * generation it saw, and decided again on it once another holds the name,
+ * a renewal, a TTL, tags or a cut note is -ESTALE and changes nothing.
+ */
+static void test_changes_decided_again_are_for_their_first_lock_only(void **state)
+{
+	struct env *e = *state;
+	struct policy ttl = {.has_ttl = true, .ttl = 50, .tags = ""};
+	struct lock_grant first, next;
+	struct lock_outcome out;
+	int64_t aim = 0;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &first, NULL), 0);
+	assert_int_equal(lock_set_tags(e->st, "k", &e->root, &aim, "x"), 0);
+	assert_int_equal(aim, first.generation);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &ttl, 0, NULL, &next, NULL), 0);
+	assert_refused_unchanged(e, -ESTALE, lock_renew(e->st, "k", &e->root, &ttl, &aim));
+	assert_refused_unchanged(e, -ESTALE, lock_set_ttl(e->st, "k", &e->root, &aim, true, 0.001));
+	assert_refused_unchanged(e, -ESTALE, lock_set_ttl(e->st, "k", &e->root, &aim, false, 0));
+	assert_refused_unchanged(e, -ESTALE, lock_set_tags(e->st, "k", &e->root, &aim, "y"));
+	assert_refused_unchanged(e, -ESTALE, lock_cut_note(e->st, "k", &e->root, &aim, 0));
+	assert_refused_unchanged(e, -ESTALE, lock_set_tags(e->st, "nope", &e->root, &aim, "y"));
+	assert_int_equal(aim, first.generation);
+	/* Aimed at the lock that is there, a change is made as any other. */
+	aim = next.generation;
+	assert_int_equal(lock_set_ttl(e->st, "k", &e->root, &aim, false, 0), 0);
+	assert_int_equal(sql_int(e->outside, "SELECT expire_time IS NULL FROM cache"), 1);
+	assert_count_true(e);
+}
+
 static void test_free_names_are_enoent(void **state)
 {
 	struct env *e = *state;
@@ -373,8 +405,8 @@ static void test_free_names_are_enoent(void **state)
 	struct lock_info info;
 
 	assert_refused_unchanged(e, -ENOENT, lock_unlink(e->st, "nope", &e->root, NULL, &out));
-	assert_refused_unchanged(e, -ENOENT, lock_renew(e->st, "nope", &e->root, &e->plain));
-	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "nope", &e->root, ""));
+	assert_refused_unchanged(e, -ENOENT, lock_renew(e->st, "nope", &e->root, &e->plain, NULL));
+	assert_refused_unchanged(e, -ENOENT, lock_set_tags(e->st, "nope", &e->root, NULL, ""));
 	assert_refused_unchanged(e, -ENOENT,
 				 lock_release_generation(e->st, "nope", &e->root, 1, NULL, &out));
 	assert_int_equal(lock_inspect(e->st, "nope", &info), -ENOENT);
@@ -524,25 +556,25 @@ static void test_renew_extends_expiry_and_ttl_and_tags_can_be_replaced_or_cleare
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM tag"), 2);
 
 	ttl.ttl = 500;
-	assert_int_equal(lock_renew(e->st, "k", &e->alice, &ttl), 1); /* the expiry moved */
+	assert_int_equal(lock_renew(e->st, "k", &e->alice, &ttl, NULL), 1); /* the expiry moved */
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_true(info.expire_time >= t0 + 500);
 	lock_info_clear(&info);
 
-	assert_int_equal(lock_set_ttl(e->st, "k", &e->alice_other_thread, false, 0), 0);
+	assert_int_equal(lock_set_ttl(e->st, "k", &e->alice_other_thread, NULL, false, 0), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_false(info.expires);
 	lock_info_clear(&info);
 	assert_int_equal(sql_int(e->outside, "SELECT expire_time IS NULL FROM cache"), 1);
 	/* Without a TTL in force a renewal changes nothing, and says so. */
-	assert_int_equal(lock_renew(e->st, "k", &e->alice, &e->plain), 0);
+	assert_int_equal(lock_renew(e->st, "k", &e->alice, &e->plain, NULL), 0);
 
-	assert_int_equal(lock_set_tags(e->st, "k", &e->root, "x,y"), 0);
+	assert_int_equal(lock_set_tags(e->st, "k", &e->root, NULL, "x,y"), 0);
 	assert_int_equal(lock_inspect(e->st, "k", &info), 0);
 	assert_string_equal(info.tags, "x,y");
 	lock_info_clear(&info);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 2);
-	assert_int_equal(lock_set_tags(e->st, "k", &e->root, ""), 0);
+	assert_int_equal(lock_set_tags(e->st, "k", &e->root, NULL, ""), 0);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache_tag"), 0);
 	assert_count_true(e);
 }
@@ -561,7 +593,7 @@ static void test_expired_lock_counts_as_free_and_is_swept(void **state)
 	usleep(5000);
 	assert_int_equal(lock_inspect(e->st, "k", &info), -ENOENT);
 	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, NULL, &g, NULL), 0);
-	assert_int_equal(lock_set_ttl(e->st, "k", &e->bob, true, 0.001), 0);
+	assert_int_equal(lock_set_ttl(e->st, "k", &e->bob, NULL, true, 0.001), 0);
 	usleep(5000);
 	assert_int_equal(lock_sweep_expired(e->st, clock_wall()), 1);
 	assert_int_equal(sql_int(e->outside, "SELECT count(*) FROM cache"), 1);
@@ -984,6 +1016,7 @@ int main(void)
 		T(test_same_uid_breaks_whatever_the_count),
 		T(test_other_uid_gets_eperm_and_root_breaks),
 		T(test_an_unlink_decided_again_is_for_its_first_lock_only),
+		T(test_changes_decided_again_are_for_their_first_lock_only),
 		T(test_free_names_are_enoent),
 		T(test_release_by_current_generation_frees_all_counts_an_old_one_is_estale),
 		T(test_handoff_gives_the_row_to_the_successor),

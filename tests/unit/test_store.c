@@ -503,8 +503,8 @@ static void write_everything(struct store *st)
 	root.uid = 0;
 	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, NULL, &grant, NULL), 0);
 	assert_int_equal(lock_acquire(st, "job", &a, &tagged, 0, NULL, &grant, NULL), 0);
-	assert_int_equal(lock_set_tags(st, "job", &a, "x,y,z"), 0);
-	assert_int_equal(lock_set_ttl(st, "job", &a, true, 30), 0);
+	assert_int_equal(lock_set_tags(st, "job", &a, NULL, "x,y,z"), 0);
+	assert_int_equal(lock_set_ttl(st, "job", &a, NULL, true, 30), 0);
 	assert_int_equal(lock_unlink(st, "job", &a, NULL, &out), 0);
 	assert_int_equal(lock_unlink(st, "job", &a, &next, &out), 0);
 	assert_int_equal(out.kind, LOCK_HANDED_OVER);
