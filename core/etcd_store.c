@@ -1338,6 +1338,60 @@ static int check_cluster(struct etcd_store *es, char *why, size_t cap)
 	return rc;
 }
 
+/*
+ * A fence of this host's daemons (P/daemons/HOST PID START): deleted when
+ * that daemon is gone (kill -9, a crash), for a dead daemon settles
+ * nothing again; a running one's is left.
+ */
+static int sweep_fence(void *ctx, const char *key, json_object *kv)
+{
+	struct etcd_store *es = ctx;
+	const char *name = key + strlen(es->prefix) + strlen("/daemons/");
+	const char *host = instance_host();
+	struct instance in = {0};
+	json_object *req, *reply = NULL;
+	int end = 0;
+
+	(void)kv;
+	if (strncmp(name, host, strlen(host)) != 0 || name[strlen(host)] != ' ' ||
+	    sscanf(name + strlen(host), " %" SCNd32 " %" SCNu64 "%n", &in.pid, &in.start_time,
+		   &end) != 2 ||
+	    name[strlen(host) + (size_t)end] != '\0')
+		return 0; /* not a fence of this host's */
+	snprintf(in.host, sizeof(in.host), "%s", host);
+	if (instance_alive(&in))
+		return 0;
+	req = json_object_new_object();
+	json_object_object_add(req, "key", etcd_json_base64(key, strlen(key)));
+	etcd_post(es->client, "/v3/kv/deleterange", req, true, &reply);
+	json_object_put(reply);
+	return 0;
+}
+
+/* Delete the fences of this host's daemons that are gone: best effort. */
+static void sweep_fences(struct etcd_store *es)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	char *start = NULL, *end = NULL;
+
+	if (asprintf(&start, "%s/daemons/%s ", es->prefix, instance_host()) < 0)
+		start = NULL;
+	end = start ? etcd_prefix_end(start) : NULL;
+	if (!end) {
+		json_object_put(req);
+		free(start);
+		return;
+	}
+	json_object_object_add(req, "key", etcd_json_base64(start, strlen(start)));
+	json_object_object_add(req, "range_end", etcd_json_base64(end, strlen(end)));
+	json_object_object_add(req, "keys_only", json_object_new_boolean(true));
+	if (etcd_post(es->client, "/v3/kv/range", req, true, &reply) == 0)
+		etcd_each_kv(reply, sweep_fence, es);
+	json_object_put(reply);
+	free(start);
+	free(end);
+}
+
 int store_open_etcd(const struct etcd_options *options, struct store **out, char *why, size_t cap)
 {
 	struct etcd_store *es = calloc(1, sizeof(*es));
@@ -1370,6 +1424,8 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 	}
 	if (rc == 0)
 		rc = etcd_unreachable(etcd_fence(es));
+	if (rc == 0)
+		sweep_fences(es);
 	if (rc == 0)
 		rc = etcd_grant_session(es->client, options->session_ttl, &lease);
 	if (rc < 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A flock lock rides on its daemon's session lease: when that daemon (its
 # machine) is killed, etcd drops the lock after the session TTL and the
-# other mount's waiter gets it.
+# other mount's waiter gets it.  The killed daemon's fence stays until a
+# daemon of its host mounts again, which deletes it.
 . "$(dirname "$0")/lib.sh"
 LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
 mount_etcd --timeout=inf || exit 1
@@ -25,5 +26,14 @@ note "released $(( ($(date +%s%N) - start) / 1000000 )) ms after the kill (sessi
 is "$(tr '\n' ' ' <"$T/waiter.out")" "OK OK OK " "the waiter's open and flock succeeded"
 kill "$holder" 2>/dev/null
 wait_jobs
+fences="$PREFIX/daemons/$(hostname) "
+dead=$(etcdctl --endpoints="$ETCD_URLS" get --prefix --keys-only "$fences" | grep -v -e "^$" -e "^$fences$DAEMON_PID ")
+[ -n "$dead" ]
+ok $? "the killed daemon's fence is still in etcd (${dead#$PREFIX/daemons/})"
 fusermount3 -uz "$MNT2" 2>/dev/null
+mount_etcd_second
+ok $? "a daemon of the same host mounts again"
+is "$(etcdctl --endpoints="$ETCD_URLS" get --keys-only "$dead" | grep -c .)" 0 \
+	"...and deletes the killed daemon's fence"
+is "$(etcd_count "$fences")" 2 "the fences of the two running daemons stay"
 finish
