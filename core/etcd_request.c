@@ -109,13 +109,21 @@ void etcd_cache_forget(struct etcd_store *es, const char *key)
 	}
 }
 
-/* Keep reply (a reference is taken) as the answer to request, as of epoch. */
+/*
+ * Keep reply (a reference is taken) as the answer to request, as of epoch,
+ * in a free place or the least recently used one's: the answers read on
+ * every operation (the policy, the line) stay while locks come and go.
+ */
 static void cache_keep(struct etcd_store *es, char *request, const char *key, const char *end,
 		       uint64_t epoch, json_object *reply)
 {
-	struct cached_read *c = &es->cache[es->cache_next++ % READ_CACHE];
+	struct cached_read *c = &es->cache[0];
 
+	for (unsigned i = 1; i < READ_CACHE && c->request; i++)
+		if (!es->cache[i].request || es->cache[i].used < c->used)
+			c = &es->cache[i];
 	cache_drop(c);
+	c->used = ++es->cache_clock;
 	c->request = request;
 	c->key = strdup(key);
 	c->end = end ? strdup(end) : NULL;
@@ -145,6 +153,7 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 		struct cached_read *c = &es->cache[i];
 
 		if (c->request && c->epoch == epoch && strcmp(c->request, request) == 0) {
+			c->used = ++es->cache_clock;
 			free(request);
 			*reply = json_object_get(c->reply);
 			return 0;

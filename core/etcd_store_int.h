@@ -45,6 +45,7 @@ struct cached_read {
 	char *request; /* the range request's JSON text */
 	char *key, *end;
 	uint64_t epoch;
+	uint64_t used; /* when last kept or served (etcd_store.cache_clock) */
 	json_object *reply;
 };
 
@@ -111,7 +112,7 @@ struct etcd_store {
 	struct waiter_id *waiter_ids;
 	size_t waiter_id_count, waiter_id_cap;
 	struct cached_read cache[READ_CACHE];
-	unsigned cache_next;
+	uint64_t cache_clock; /* the least recently used answer makes room */
 	/* Session lease, renewed by the keepalive thread. */
 	_Atomic int64_t lease;
 	/* Epochs and the watch. */
