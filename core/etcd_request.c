@@ -491,6 +491,19 @@ bool etcd_foreign_change(struct etcd_store *es, int64_t revision)
 	return foreign;
 }
 
+void etcd_txn_compare_range(json_object *compares, const char *key, const char *end,
+			    int64_t revision)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "key", etcd_json_base64(key, strlen(key)));
+	json_object_object_add(c, "range_end", etcd_json_base64(end, strlen(end)));
+	json_object_object_add(c, "target", json_object_new_string("MOD"));
+	json_object_object_add(c, "result", json_object_new_string("LESS"));
+	json_object_object_add(c, "mod_revision", etcd_json_int(revision + 1));
+	json_object_array_add(compares, c);
+}
+
 void etcd_txn_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision)
 {
 	json_object *c = json_object_new_object();

@@ -114,7 +114,11 @@ static void transaction_clear(struct etcd_store *es)
 		free(es->writes[i].etcd_key);
 		free(es->writes[i].value);
 	}
-	es->entry_count = es->write_count = es->generation_count = 0;
+	for (size_t i = 0; i < es->line_count; i++) {
+		free(es->lines[i].start);
+		free(es->lines[i].end);
+	}
+	es->entry_count = es->write_count = es->generation_count = es->line_count = 0;
 	es->in_write = false;
 }
 
@@ -484,6 +488,9 @@ static int etcd_store_commit(struct store *base)
 		}
 		free(k);
 	}
+	for (size_t i = 0; rc == 0 && i < es->line_count; i++)
+		etcd_txn_compare_range(compares, es->lines[i].start, es->lines[i].end,
+				       es->lines[i].revision);
 	for (size_t i = 0; rc == 0 && i < es->write_count; i++) {
 		struct other_write *w = &es->writes[i];
 
@@ -1100,6 +1107,36 @@ static int walk_waiter(void *ctx, const char *key, json_object *kv)
 	return w->fn(w->ctx, &waiter);
 }
 
+/*
+ * The line [*start, *end) as reply read it guards the commit: a place put
+ * there meanwhile through another machine (its watch event not seen yet)
+ * makes the commit fail and the operation decided again on the line as it
+ * is, so that a free lock never passes an older waiter.  Takes the strings.
+ */
+static int guard_line(struct etcd_store *es, char **start, char **end, json_object *reply)
+{
+	int64_t revision = etcd_int(json_object_object_get(reply, "header"), "revision");
+
+	for (size_t i = 0; i < es->line_count; i++)
+		if (strcmp(es->lines[i].start, *start) == 0)
+			return 0; /* read twice: the first read guards */
+	if (!revision)
+		return 0;
+	if (es->line_count == es->line_cap) {
+		size_t cap = es->line_cap ? 2 * es->line_cap : 4;
+		struct line_guard *more = realloc(es->lines, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		es->lines = more;
+		es->line_cap = cap;
+	}
+	es->lines[es->line_count++] =
+	    (struct line_guard){.start = *start, .end = *end, .revision = revision};
+	*start = *end = NULL;
+	return 0;
+}
+
 static int etcd_store_waiters_of(struct store *base, const char *key, store_waiter_fn fn, void *ctx)
 {
 	struct etcd_store *es = etcd_of(base);
@@ -1119,6 +1156,8 @@ static int etcd_store_waiters_of(struct store *base, const char *key, store_wait
 			i++;
 	end = etcd_prefix_end(start);
 	rc = end ? etcd_range(es, start, end, true, 0, &reply) : -ENOMEM;
+	if (rc == 0 && es->in_write)
+		rc = guard_line(es, &start, &end, reply);
 	if (rc == 0)
 		rc = etcd_each_kv(reply, walk_waiter, &w);
 	json_object_put(reply);
@@ -1262,6 +1301,7 @@ static void etcd_store_close(struct store *base)
 	free(es->waiter_ids);
 	free(es->entries);
 	free(es->writes);
+	free(es->lines);
 	free(es->generation_out);
 	etcd_client_free(es->client);
 	if (es->event_fd >= 0)

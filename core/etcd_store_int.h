@@ -65,6 +65,12 @@ struct entry {
 	int64_t written_lease;
 };
 
+/* A line read in the open write transaction: no place in it may change before the commit. */
+struct line_guard {
+	char *start, *end; /* the line's keys: [start, end) */
+	int64_t revision;  /* the revision it was read at */
+};
+
 /* A write that is not a lock: a directory or a place in line. */
 struct other_write {
 	char *etcd_key;
@@ -106,6 +112,8 @@ struct etcd_store {
 	size_t entry_count, entry_cap;
 	struct other_write *writes;
 	size_t write_count, write_cap;
+	struct line_guard *lines;
+	size_t line_count, line_cap;
 	int64_t **generation_out;
 	size_t generation_count, generation_cap;
 	/* Places in line this store has seen, by id. */
@@ -233,6 +241,9 @@ bool etcd_foreign_change(struct etcd_store *es, int64_t revision);
  * key's own); a delete.
  */
 void etcd_txn_compare(json_object *compares, const char *key, bool existed, int64_t mod_revision);
+/* A guard that no key in [key, end) was put or made after revision. */
+void etcd_txn_compare_range(json_object *compares, const char *key, const char *end,
+			    int64_t revision);
 void etcd_txn_put(json_object *ops, const char *key, const char *value, int64_t lease,
 		  bool keep_lease);
 void etcd_txn_delete(json_object *ops, const char *key);

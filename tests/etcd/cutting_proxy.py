@@ -24,6 +24,11 @@
                      connection stays open and silent; nothing else is cut
                      (the file is removed).  So a request times out without
                      having been carried out, and what follows goes through.
+  DIR/mute-watch     while it exists, what the target sends on a watch
+                     stream is kept back, and sent on once the file is gone:
+                     the daemon learns late what other machines did.
+  DIR/watching       a line added by the proxy when a watch stream's first
+                     answer has been sent on: one per watch that runs.
 
 So a request is carried out and its answer lost, as when a member dies
 after taking it: for good (cut), or once.  A watch stream (/v3/watch) opened
@@ -64,10 +69,15 @@ def pump(client, server, control):
     hold = os.path.join(control, "hold-next-txn")
     cut_next = os.path.join(control, "cut-at-next-txn")
     stall = os.path.join(control, "stall-next-txn")
-    losing = holding = watch = swallowing = False
+    mute = os.path.join(control, "mute-watch")
+    losing = holding = watch = swallowing = watching = False
+    kept = b""
     try:
         while True:
-            ready, _, _ = select.select([client, server], [], [], 1.0)
+            ready, _, _ = select.select([client, server], [], [], 0.05 if kept else 1.0)
+            if kept and not os.path.exists(mute):
+                client.sendall(kept)
+                kept = b""
             for sock in ready:
                 data = sock.recv(65536)
                 if not data:
@@ -93,10 +103,16 @@ def pump(client, server, control):
                     server.sendall(data)
                 elif holding:
                     continue  # the answer is kept from the client
+                elif watch and (kept or os.path.exists(mute)):
+                    kept += data  # told late, in order
                 elif not watch and (losing or os.path.exists(cut)):
                     return  # the answer is lost with the connection
                 else:
                     client.sendall(data)
+                    if watch and not watching:
+                        watching = True
+                        with open(os.path.join(control, "watching"), "a") as f:
+                            f.write("watch\n")
     except OSError:
         return
     finally:
