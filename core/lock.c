@@ -477,9 +477,14 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 
 	/* A renewal that changes nothing (no TTL, no expiry) needs no write. */
 	if (!expires) {
-		rc = load_to_change(st, key, who, aim, now, &lr);
-		if (rc < 0 || !lr.row.expires)
+		int64_t seen = aim ? *aim : 0; /* the write's read below decides the aim */
+
+		rc = load_to_change(st, key, who, &seen, now, &lr);
+		if (rc < 0 || !lr.row.expires) {
+			if (aim)
+				*aim = seen;
 			return rc;
+		}
 	}
 	rc = store_begin(st);
 	if (rc < 0)

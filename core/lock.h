@@ -211,7 +211,8 @@ int lock_release_generation(struct store *st, const char *key, const struct call
  * the generation of the lock decided on (0 for one not made by lockfs),
  * even when the commit fails; passed back when the change is decided again
  * after -EAGAIN, it acts on that lock only, and is -ESTALE when that lock
- * is gone (released, broken or taken again meanwhile).  aim NULL: none.
+ * is gone (released, broken or taken again meanwhile): the change was for
+ * a lock that no longer exists.  aim NULL: none.
  *
  * Renew: expiry = now + the TTL in force in key's directory (defaults: the
  * mount's), or none.  The owner or a permitted caller.  No write when

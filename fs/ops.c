@@ -833,7 +833,7 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 		if (rc == 0)
 			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults, &req->aim);
 		if (rc == -ESTALE)
-			rc = 0; /* decided again: the lock it renewed is gone */
+			rc = -ENOENT; /* decided again: the lock it renewed is gone */
 		if (rc == 1) {
 			lockfs_count(fs, STATS_RENEWALS, 1); /* a TTL moved the expiry */
 			rc = 0;
@@ -848,7 +848,7 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 				   (uint64_t)req->attr.st_size);
 		memo_touched(&fs->memo, node->path);
 		if (rc == -ESTALE)
-			rc = 0; /* decided again: the lock whose note it cut is gone */
+			rc = -ENOENT; /* decided again: the lock whose note it cut is gone */
 		if (rc < 0)
 			return rc;
 	}

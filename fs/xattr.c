@@ -325,7 +325,7 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 		else
 			rc = lock_set_ttl(fs->store, node->path, &who, &req->aim, true, seconds);
 		if (rc == -ESTALE)
-			return 0; /* decided again: the lock it was for is gone */
+			return -ENOENT; /* decided again: the lock it was for is gone */
 		if (rc == 0 && !remove) {
 			lockfs_count(fs, STATS_RENEWALS, 1);
 			node->expires = true;
@@ -339,7 +339,7 @@ static int set_lock_attr(struct lockfs *fs, struct request *req, struct node *no
 			return -EINVAL;
 		rc = lock_set_tags(fs->store, node->path, &who, &req->aim, tags);
 		free(tags);
-		return rc == -ESTALE ? 0 : rc; /* ESTALE: decided again, its lock is gone */
+		return rc == -ESTALE ? -ENOENT : rc; /* ESTALE: decided again, its lock is gone */
 	case ATTR_RELEASE:
 		if (remove)
 			return -EPERM;

@@ -5,7 +5,8 @@
 # not carried out, the rm is decided again: its lock is gone, so it is
 # done, and the other mount's new lock stays (a root rm decided afresh
 # would break it).  A TTL set by root is decided again the same way: it
-# never lands on the new lock, which would expire under its holder.
+# never lands on the new lock, which would expire under its holder, and
+# fails with ENOENT, for the lock it was for is gone.
 . "$(dirname "$0")/lib.sh"
 
 start_proxy
@@ -49,7 +50,8 @@ rm "$MNT2/t" && touch "$MNT2/t"
 ok $? "meanwhile the other mount breaks that lock and takes the name"
 second=$(xattr "$MNT2/t" user.lock.generation)
 wait "$ttl_job"
-is $? 0 "the setfattr is done: the lock it was for is gone"
+is "$? $(cat "$T/ttl.err")" \
+	"1 setfattr: $MNT/t: No such file or directory" "the setfattr fails: the lock it was for is gone"
 is "$(xattr "$MNT2/t" user.lock.expire)" ENODATA "the other mount's new lock ($second) has no expiry"
 is "$(xattr "$MNT2/t" user.lock.generation)" "$second" "...and is still held"
 rm "$MNT2/t"
