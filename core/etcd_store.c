@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1379,40 +1380,91 @@ static int check_cluster(struct etcd_store *es, char *why, size_t cap)
 }
 
 /*
- * A fence of this host's daemons (P/daemons/HOST PID START): deleted when
- * that daemon is gone (kill -9, a crash), for a dead daemon settles
- * nothing again; a running one's is left.
+ * Where this daemon's pids mean something: the boot and the pid namespace
+ * ("BOOT_ID.INODE"), or "-" when they cannot be read.  A fence's key ends
+ * with it, so that only a daemon that can see a process tells it is gone.
+ */
+static void pid_scope(char *out, size_t cap)
+{
+	char boot[64] = "", ns[64];
+	unsigned long long inode;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+
+	if (f) {
+		if (!fgets(boot, sizeof(boot), f))
+			boot[0] = '\0';
+		boot[strcspn(boot, "\n ")] = '\0';
+		fclose(f);
+	}
+	if (n > 0)
+		ns[n] = '\0';
+	if (!boot[0] || n <= 0 || sscanf(ns, "pid:[%llu]", &inode) != 1)
+		snprintf(out, cap, "-");
+	else
+		snprintf(out, cap, "%s.%llu", boot, inode);
+}
+
+/* Surely gone: no such process, or one that started at another time. */
+static bool surely_gone(const struct instance *in)
+{
+	char path[64];
+
+	if (kill(in->pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)in->pid);
+	return access(path, R_OK) == 0 && !instance_alive(in); /* hidden: alive */
+}
+
+struct fence_sweep {
+	struct etcd_store *es;
+	size_t name_at;	 /* where "PID START SCOPE" starts in a key */
+	const char *scope; /* ours */
+};
+
+/*
+ * A fence of a daemon of this host, boot and pid namespace (P/daemons/HOST
+ * PID START SCOPE): deleted when that daemon is surely gone (kill -9, a
+ * crash), for a dead daemon settles nothing again; any other is left.
  */
 static int sweep_fence(void *ctx, const char *key, json_object *kv)
 {
-	struct etcd_store *es = ctx;
-	const char *name = key + strlen(es->prefix) + strlen("/daemons/");
-	const char *host = instance_host();
+	struct fence_sweep *sweep = ctx;
+	const char *name = key + sweep->name_at, *scope;
 	struct instance in = {0};
 	json_object *req, *reply = NULL;
-	int end = 0;
+	long long pid;
+	char *end;
 
 	(void)kv;
-	if (strncmp(name, host, strlen(host)) != 0 || name[strlen(host)] != ' ' ||
-	    sscanf(name + strlen(host), " %" SCNd32 " %" SCNu64 "%n", &in.pid, &in.start_time,
-		   &end) != 2 ||
-	    name[strlen(host) + (size_t)end] != '\0')
-		return 0; /* not a fence of this host's */
-	snprintf(in.host, sizeof(in.host), "%s", host);
-	if (instance_alive(&in))
+	errno = 0;
+	pid = strtoll(name, &end, 10);
+	if (errno || end == name || *end != ' ' || pid <= 0 || pid > INT32_MAX)
+		return 0;
+	name = end + 1;
+	in.start_time = strtoull(name, &end, 10);
+	if (errno || end == name || *end != ' ')
+		return 0;
+	scope = end + 1;
+	if (strcmp(scope, sweep->scope) != 0 || strcmp(scope, "-") == 0)
+		return 0; /* another boot or namespace: its pids are not ours to look at */
+	in.pid = (int32_t)pid;
+	snprintf(in.host, sizeof(in.host), "%s", instance_host());
+	if (!surely_gone(&in))
 		return 0;
 	req = json_object_new_object();
 	json_object_object_add(req, "key", etcd_json_base64(key, strlen(key)));
-	etcd_post(es->client, "/v3/kv/deleterange", req, true, &reply);
+	etcd_post(sweep->es->client, "/v3/kv/deleterange", req, true, &reply);
 	json_object_put(reply);
 	return 0;
 }
 
-/* Delete the fences of this host's daemons that are gone: best effort. */
-static void sweep_fences(struct etcd_store *es)
+/* Delete the fences of daemons of this host that are gone: best effort. */
+static void sweep_fences(struct etcd_store *es, const char *scope)
 {
 	json_object *req = json_object_new_object(), *reply = NULL;
 	char *start = NULL, *end = NULL;
+	struct fence_sweep sweep = {.es = es, .scope = scope};
 
 	if (asprintf(&start, "%s/daemons/%s ", es->prefix, instance_host()) < 0)
 		start = NULL;
@@ -1422,11 +1474,12 @@ static void sweep_fences(struct etcd_store *es)
 		free(start);
 		return;
 	}
+	sweep.name_at = strlen(start);
 	json_object_object_add(req, "key", etcd_json_base64(start, strlen(start)));
 	json_object_object_add(req, "range_end", etcd_json_base64(end, strlen(end)));
 	json_object_object_add(req, "keys_only", json_object_new_boolean(true));
 	if (etcd_post(es->client, "/v3/kv/range", req, true, &reply) == 0)
-		etcd_each_kv(reply, sweep_fence, es);
+		etcd_each_kv(reply, sweep_fence, &sweep);
 	json_object_put(reply);
 	free(start);
 	free(end);
@@ -1436,6 +1489,7 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 {
 	struct etcd_store *es = calloc(1, sizeof(*es));
 	const struct instance *self = instance_self();
+	char scope[128];
 	int64_t lease = 0;
 	int rc;
 
@@ -1458,14 +1512,16 @@ int store_open_etcd(const struct etcd_options *options, struct store **out, char
 		rc = etcd_client_new(&es->opts.cluster, &es->client);
 	if (rc == 0)
 		rc = check_cluster(es, why, cap);
-	if (rc == 0 && asprintf(&es->fence_key, "%s/daemons/%s", es->prefix, es->self) < 0) {
+	pid_scope(scope, sizeof(scope));
+	if (rc == 0 &&
+	    asprintf(&es->fence_key, "%s/daemons/%s %s", es->prefix, es->self, scope) < 0) {
 		es->fence_key = NULL;
 		rc = -ENOMEM;
 	}
 	if (rc == 0)
 		rc = etcd_unreachable(etcd_fence(es));
 	if (rc == 0)
-		sweep_fences(es);
+		sweep_fences(es, scope);
 	if (rc == 0)
 		rc = etcd_grant_session(es->client, options->session_ttl, &lease);
 	if (rc < 0)

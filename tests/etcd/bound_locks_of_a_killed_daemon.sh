@@ -2,7 +2,8 @@
 # A flock lock rides on its daemon's session lease: when that daemon (its
 # machine) is killed, etcd drops the lock after the session TTL and the
 # other mount's waiter gets it.  The killed daemon's fence stays until a
-# daemon of its host mounts again, which deletes it.
+# daemon of its host (same boot, same pid namespace) mounts again, which
+# deletes it.
 . "$(dirname "$0")/lib.sh"
 LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
 mount_etcd --timeout=inf || exit 1
@@ -30,10 +31,15 @@ fences="$PREFIX/daemons/$(hostname) "
 dead=$(etcdctl --endpoints="$ETCD_URLS" get --prefix --keys-only "$fences" | grep -v -e "^$" -e "^$fences$DAEMON_PID ")
 [ -n "$dead" ]
 ok $? "the killed daemon's fence is still in etcd (${dead#$PREFIX/daemons/})"
+gone_pid=$(sh -c 'echo $$')
+foreign="$fences$gone_pid 1 another-boot.1"
+etcdctl --endpoints="$ETCD_URLS" put "$foreign" open >/dev/null
 fusermount3 -uz "$MNT2" 2>/dev/null
 mount_etcd_second
 ok $? "a daemon of the same host mounts again"
 is "$(etcdctl --endpoints="$ETCD_URLS" get --keys-only "$dead" | grep -c .)" 0 \
 	"...and deletes the killed daemon's fence"
-is "$(etcd_count "$fences")" 2 "the fences of the two running daemons stay"
+is "$(etcdctl --endpoints="$ETCD_URLS" get --keys-only "$foreign" | grep -c .)" 1 \
+	"a fence of another boot or pid namespace stays, its pid gone here or not"
+is "$(etcd_count "$fences")" 3 "...and so do the fences of the two running daemons"
 finish
