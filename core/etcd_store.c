@@ -5,10 +5,11 @@
  * write transaction reads what it needs (each lock key's mod_revision is
  * remembered), keeps every write in memory, and at commit sends one etcd
  * transaction that carries them all, guarded on each lock key read being
- * unchanged (or still absent).  When another machine changed one meanwhile
- * the guard fails, nothing is written, and the commit is -EAGAIN: the
- * rules run again on what is there now, as they do after a busy SQLite
- * database.  So lock.c's decisions hold across machines unchanged.
+ * unchanged (or still absent) and on no place having been put in a line
+ * it read.  When another machine changed one meanwhile the guard fails,
+ * nothing is written, and the commit is -EAGAIN: the rules run again on
+ * what is there now, as they do after a busy SQLite database.  So lock.c's
+ * decisions hold across machines unchanged.
  *
  * Why generations and places are known only after the commit: both are
  * create_revisions, which etcd assigns when the transaction is applied.

@@ -65,7 +65,7 @@ struct entry {
 	int64_t written_lease;
 };
 
-/* A line read in the open write transaction: no place in it may change before the commit. */
+/* A line read in the open write transaction: no place may be put in it before the commit. */
 struct line_guard {
 	char *start, *end; /* the line's keys: [start, end) */
 	int64_t revision;  /* the revision it was read at */
