@@ -87,6 +87,46 @@ static char *range_request(const char *key, const char *end, bool by_create, int
 	return text;
 }
 
+static const char *const space_names[SPACES] = {"dirs", "locks", "waiters"};
+
+unsigned etcd_spaces_of(const struct etcd_store *es, const char *key, const char *end)
+{
+	size_t n = strlen(es->prefix);
+
+	if (strncmp(key, es->prefix, n) != 0 || key[n] != '/')
+		return SPACES_ALL;
+	for (unsigned i = 0; i < SPACES; i++) {
+		size_t len = strlen(space_names[i]);
+
+		/* "P/space/..." to at most "P/space0": inside that space. */
+		if (strncmp(key + n + 1, space_names[i], len) == 0 && key[n + 1 + len] == '/' &&
+		    (!end || (strncmp(end, key, n + 1 + len) == 0 &&
+			      (end[n + 1 + len] == '/' ||
+			       (end[n + 1 + len] == '0' && end[n + 2 + len] == '\0')))))
+			return 1u << i;
+	}
+	return SPACES_ALL;
+}
+
+uint64_t etcd_spaces_epoch(struct etcd_store *es, unsigned mask)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < SPACES; i++)
+		if (mask & (1u << i))
+			sum += atomic_load(&es->space_epoch[i]);
+	return sum;
+}
+
+void etcd_moved(struct etcd_store *es, unsigned mask)
+{
+	for (unsigned i = 0; i < SPACES; i++)
+		if (mask & (1u << i))
+			atomic_fetch_add(&es->space_epoch[i], 1);
+	atomic_fetch_add(&es->epoch, 1);
+	etcd_wake(es);
+}
+
 static void cache_drop(struct cached_read *c)
 {
 	free(c->request);
@@ -115,7 +155,7 @@ void etcd_cache_forget(struct etcd_store *es, const char *key)
  * every operation (the policy, the line) stay while locks come and go.
  */
 static void cache_keep(struct etcd_store *es, char *request, const char *key, const char *end,
-		       uint64_t epoch, json_object *reply)
+		       unsigned spaces, uint64_t epoch, json_object *reply)
 {
 	struct cached_read *c = &es->cache[0];
 
@@ -127,6 +167,7 @@ static void cache_keep(struct etcd_store *es, char *request, const char *key, co
 	c->request = request;
 	c->key = strdup(key);
 	c->end = end ? strdup(end) : NULL;
+	c->spaces = spaces;
 	c->epoch = epoch;
 	c->reply = json_object_get(reply);
 	if (!c->key || (end && !c->end))
@@ -143,7 +184,8 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 	       int64_t limit, json_object **reply)
 {
 	char *request = range_request(key, end, by_create, limit);
-	uint64_t epoch = atomic_load(&es->epoch);
+	unsigned spaces = etcd_spaces_of(es, key, end);
+	uint64_t epoch = etcd_spaces_epoch(es, spaces);
 	bool watching = atomic_load(&es->watching);
 	int rc;
 
@@ -152,7 +194,8 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 	for (unsigned i = 0; watching && i < READ_CACHE; i++) {
 		struct cached_read *c = &es->cache[i];
 
-		if (c->request && c->epoch == epoch && strcmp(c->request, request) == 0) {
+		if (c->request && c->spaces == spaces && c->epoch == epoch &&
+		    strcmp(c->request, request) == 0) {
 			c->used = ++es->cache_clock;
 			free(request);
 			*reply = json_object_get(c->reply);
@@ -161,7 +204,7 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 	}
 	rc = etcd_unreachable(etcd_call(es->client, "/v3/kv/range", request, true, reply));
 	if (rc == 0 && watching)
-		cache_keep(es, request, key, end, epoch, *reply);
+		cache_keep(es, request, key, end, spaces, epoch, *reply);
 	else
 		free(request);
 	return rc;
@@ -190,7 +233,7 @@ void etcd_cache_written(struct etcd_store *es, const char *key, const struct ent
 	}
 	json_object_object_add(reply, "kvs", kvs);
 	if (request)
-		cache_keep(es, request, key, NULL, epoch, reply);
+		cache_keep(es, request, key, NULL, etcd_spaces_of(es, key, NULL), epoch, reply);
 	json_object_put(reply);
 }
 
@@ -265,7 +308,7 @@ void etcd_wake(struct etcd_store *es)
 static int own_write(struct etcd_store *es, const char *path, json_object *req, bool repeatable,
 		     json_object **reply)
 {
-	bool foreign = false;
+	unsigned foreign = 0; /* the spaces others changed meanwhile */
 	int rc;
 
 	pthread_mutex_lock(&es->own_lock);
@@ -283,17 +326,16 @@ static int own_write(struct etcd_store *es, const char *path, json_object *req, 
 		es->own[es->own_next++ % OWN_REVISIONS] =
 		    etcd_int(json_object_object_get(*reply, "header"), "revision");
 	if (es->in_flight == 0) {
-		foreign = es->deferred_overflow;
+		foreign = es->deferred_overflow ? SPACES_ALL : 0;
 		for (unsigned i = 0; i < es->deferred_count; i++)
-			foreign = foreign || !is_own(es, es->deferred[i]);
+			if (!is_own(es, es->deferred[i]))
+				foreign |= es->deferred_spaces[i];
 		es->deferred_count = 0;
 		es->deferred_overflow = false;
 	}
 	pthread_mutex_unlock(&es->own_lock);
-	if (foreign) {
-		atomic_fetch_add(&es->epoch, 1);
-		etcd_wake(es);
-	}
+	if (foreign)
+		etcd_moved(es, foreign);
 	return rc;
 }
 
@@ -474,19 +516,21 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 }
 
 /* The watch saw a change made at revision: true when it is another's (so far as known now). */
-bool etcd_foreign_change(struct etcd_store *es, int64_t revision)
+bool etcd_foreign_change(struct etcd_store *es, int64_t revision, unsigned spaces)
 {
 	bool foreign = false;
 
 	pthread_mutex_lock(&es->own_lock);
-	if (is_own(es, revision))
+	if (is_own(es, revision)) {
 		;
-	else if (es->in_flight == 0)
+	} else if (es->in_flight == 0) {
 		foreign = true;
-	else if (es->deferred_count < OWN_REVISIONS)
+	} else if (es->deferred_count < OWN_REVISIONS) {
+		es->deferred_spaces[es->deferred_count] = spaces;
 		es->deferred[es->deferred_count++] = revision;
-	else
+	} else {
 		es->deferred_overflow = true;
+	}
 	pthread_mutex_unlock(&es->own_lock);
 	return foreign;
 }

@@ -120,7 +120,7 @@ static int on_watch_line(void *ctx, json_object *obj)
 	struct etcd_store *es = ctx;
 	json_object *result = json_object_object_get(obj, "result"), *events;
 	int64_t revision = etcd_int(json_object_object_get(result, "header"), "revision");
-	bool foreign = false;
+	unsigned spaces = 0; /* where others changed something */
 
 	if (!result)
 		return 0;
@@ -129,8 +129,7 @@ static int on_watch_line(void *ctx, json_object *obj)
 		return -ESTALE; /* start again from now */
 	if (json_object_get_boolean(json_object_object_get(result, "created"))) {
 		atomic_store(&es->watching, true);
-		atomic_fetch_add(&es->epoch, 1); /* whatever happened before it */
-		etcd_wake(es);
+		etcd_moved(es, SPACES_ALL); /* whatever happened before it */
 		return 0;
 	}
 	if (revision > es->start_revision)
@@ -140,15 +139,21 @@ static int on_watch_line(void *ctx, json_object *obj)
 	for (size_t i = 0; i < json_object_array_length(events); i++) {
 		json_object *kv =
 		    json_object_object_get(json_object_array_get_idx(events, i), "kv");
+		unsigned in = SPACES_ALL;
+		uint8_t *key;
+		size_t n;
 
-		if (etcd_foreign_change(es, etcd_int(kv, "mod_revision")))
-			foreign = true;
+		if (etcd_unbase64(etcd_text(kv, "key"), &key, &n) == 0) {
+			if (!memchr(key, 0, n))
+				in = etcd_spaces_of(es, (const char *)key, NULL);
+			free(key);
+		}
+		if (etcd_foreign_change(es, etcd_int(kv, "mod_revision"), in))
+			spaces |= in;
 	}
 	/* Our own commits wake nobody: the daemon knows what it wrote. */
-	if (foreign) {
-		atomic_fetch_add(&es->epoch, 1);
-		etcd_wake(es);
-	}
+	if (spaces)
+		etcd_moved(es, spaces);
 	return 0;
 }
 

@@ -288,8 +288,7 @@ static int put_back(struct etcd_store *es, struct undo *u)
 static void changed_under_us(struct etcd_store *es)
 {
 	etcd_cache_forget(es, NULL);
-	atomic_fetch_add(&es->epoch, 1);
-	etcd_wake(es);
+	etcd_moved(es, SPACES_ALL);
 }
 
 /* The last key of undo is as it was: forget it. */
@@ -509,7 +508,7 @@ static int etcd_store_commit(struct store *base)
 		transaction_clear(es);
 		return rc;
 	}
-	epoch = atomic_load(&es->epoch); /* what the commit's answer will be as of */
+	epoch = etcd_spaces_epoch(es, 1u << SPACE_LOCKS); /* what its answer will be as of */
 	doubt_before = es->in_doubt;
 	rc = etcd_txn(es, req, &reply);
 	if (rc < 0 && es->in_doubt && !doubt_before)

@@ -40,11 +40,20 @@ struct etcd_lock {
 	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
 };
 
-/* A range's answer, good while no other machine has changed anything (the epoch). */
+/*
+ * The spaces of P a change can be in.  Each has an epoch of its own, so
+ * that another machine's lock leaves the policies and lines read before
+ * good (a change elsewhere under P moves them all).
+ */
+enum etcd_space { SPACE_DIRS, SPACE_LOCKS, SPACE_WAITERS, SPACES };
+#define SPACES_ALL ((1u << SPACES) - 1)
+
+/* A range's answer, good while no other machine has changed anything in its spaces. */
 struct cached_read {
 	char *request; /* the range request's JSON text */
 	char *key, *end;
-	uint64_t epoch;
+	unsigned spaces; /* the spaces [key, end) touches */
+	uint64_t epoch;	 /* theirs (etcd_spaces_epoch) when it was asked */
 	uint64_t used; /* when last kept or served (etcd_store.cache_clock) */
 	json_object *reply;
 };
@@ -124,13 +133,15 @@ struct etcd_store {
 	/* Session lease, renewed by the keepalive thread. */
 	_Atomic int64_t lease;
 	/* Epochs and the watch. */
-	_Atomic uint64_t epoch;
+	_Atomic uint64_t epoch; /* any change of another's */
+	_Atomic uint64_t space_epoch[SPACES];
 	_Atomic bool watching;
 	uint64_t epoch_seen;
 	int64_t own[OWN_REVISIONS];
 	unsigned own_next;
 	unsigned in_flight;		 /* transactions sent and not yet answered */
 	int64_t deferred[OWN_REVISIONS]; /* events seen meanwhile: ours or not? */
+	unsigned deferred_spaces[OWN_REVISIONS]; /* ...and the spaces they were in */
 	unsigned deferred_count;
 	bool deferred_overflow;
 	pthread_mutex_t own_lock;
@@ -181,6 +192,15 @@ int etcd_unreachable(int rc);
 /* Forget what may have changed: the answers whose range covers key (NULL: all). */
 void etcd_cache_forget(struct etcd_store *es, const char *key);
 
+/* The spaces [key, end) touches (end NULL: key alone); SPACES_ALL for any other key. */
+unsigned etcd_spaces_of(const struct etcd_store *es, const char *key, const char *end);
+
+/* The epochs of the spaces in mask, together: it changes when any of them moves. */
+uint64_t etcd_spaces_epoch(struct etcd_store *es, unsigned mask);
+
+/* Another's change in the spaces of mask: their epochs and the epoch move on, and the daemon wakes. */
+void etcd_moved(struct etcd_store *es, unsigned mask);
+
 /*
  * Range over [key, end) (end NULL: key alone); *reply holds "kvs".  While
  * the watch runs and no other machine has changed anything since, the
@@ -192,8 +212,8 @@ int etcd_range(struct etcd_store *es, const char *key, const char *end, bool by_
 
 /*
  * After this store's commit: what it wrote to a lock key is that key's
- * answer, as of epoch, the epoch before the commit was sent (a change of
- * another's that the watch told of meanwhile then voids it).
+ * answer, as of epoch, the locks' epoch before the commit was sent (a
+ * change of another's that the watch told of meanwhile then voids it).
  */
 void etcd_cache_written(struct etcd_store *es, const char *key, const struct entry *e,
 			int64_t revision, uint64_t epoch);
@@ -232,8 +252,12 @@ int etcd_settle(struct etcd_store *es, int64_t *revision);
 /* Put this store's fence (at open): 0 or -errno. */
 int etcd_fence(struct etcd_store *es);
 
-/* The watch saw a change made at revision: true when it is another's (so far as known now). */
-bool etcd_foreign_change(struct etcd_store *es, int64_t revision);
+/*
+ * The watch saw a change in spaces made at revision: true when it is
+ * another's (so far as known now; while a write of ours is in flight it is
+ * judged when that is answered, and its spaces moved then).
+ */
+bool etcd_foreign_change(struct etcd_store *es, int64_t revision, unsigned spaces);
 
 /*
  * A transaction's parts: a guard that key is unchanged since mod_revision
