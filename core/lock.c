@@ -477,14 +477,10 @@ static int change_expiry(struct store *st, const char *key, const struct caller 
 
 	/* A renewal that changes nothing (no TTL, no expiry) needs no write. */
 	if (!expires) {
-		int64_t seen = aim ? *aim : 0; /* the write's read below decides the aim */
-
-		rc = load_to_change(st, key, who, &seen, now, &lr);
-		if (rc < 0 || !lr.row.expires) {
-			if (aim)
-				*aim = seen;
+		/* An aim taken before is checked here; a new one is taken by the write's read. */
+		rc = load_to_change(st, key, who, aim && *aim ? aim : NULL, now, &lr);
+		if (rc < 0 || !lr.row.expires)
 			return rc;
-		}
 	}
 	rc = store_begin(st);
 	if (rc < 0)

@@ -338,6 +338,23 @@ static void test_other_uid_gets_eperm_and_root_breaks(void **state)
 }
 
 /*
+ * k taken by alice (first), released by her, and taken again by next_who
+ * under next_policy (next): a newer generation holds the name.
+ */
+static void taken_again(struct env *e, const struct caller *next_who,
+			const struct policy *next_policy, struct lock_grant *first,
+			struct lock_grant *next)
+{
+	struct lock_outcome out;
+
+	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, first, NULL), 0);
+	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
+	assert_int_equal(out.generation, first->generation);
+	assert_int_equal(lock_acquire(e->st, "k", next_who, next_policy, 0, NULL, next, NULL), 0);
+	assert_true(next->generation > first->generation);
+}
+
+/*
  * An unlink decided again (its first commit met -EAGAIN) is for the lock
  * its first decision saw: once that lock is gone and another holds the
  * name, it is -ESTALE and the new lock stays, where a plain unlink by root
@@ -349,11 +366,7 @@ static void test_an_unlink_decided_again_is_for_its_first_lock_only(void **state
 	struct lock_grant first, next;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &first, NULL), 0);
-	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
-	assert_int_equal(out.generation, first.generation);
-	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &e->plain, 0, NULL, &next, NULL), 0);
-	assert_true(next.generation > first.generation);
+	taken_again(e, &e->bob, &e->plain, &first, &next);
 	assert_refused_unchanged(e, -ESTALE,
 				 lock_unlink_again(e->st, "k", &e->root, first.generation, NULL, &out));
 	assert_refused_unchanged(e, -ESTALE,
@@ -376,14 +389,12 @@ static void test_changes_decided_again_are_for_their_first_lock_only(void **stat
 	struct env *e = *state;
 	struct policy ttl = {.has_ttl = true, .ttl = 50, .tags = ""};
 	struct lock_grant first, next;
-	struct lock_outcome out;
 	int64_t aim = 0;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &first, NULL), 0);
+	taken_again(e, &e->bob, &ttl, &first, &next);
 	assert_int_equal(lock_set_tags(e->st, "k", &e->root, &aim, "x"), 0);
-	assert_int_equal(aim, first.generation);
-	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->bob, &ttl, 0, NULL, &next, NULL), 0);
+	assert_int_equal(aim, next.generation); /* a first decision keeps the generation it saw */
+	aim = first.generation;			/* ...and one decided again passes it back */
 	assert_refused_unchanged(e, -ESTALE, lock_renew(e->st, "k", &e->root, &ttl, &aim));
 	assert_refused_unchanged(e, -ESTALE, lock_set_ttl(e->st, "k", &e->root, &aim, true, 0.001));
 	assert_refused_unchanged(e, -ESTALE, lock_set_ttl(e->st, "k", &e->root, &aim, false, 0));
@@ -418,10 +429,7 @@ static void test_release_by_current_generation_frees_all_counts_an_old_one_is_es
 	struct lock_grant old, now;
 	struct lock_outcome out;
 
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &old, NULL), 0);
-	assert_int_equal(lock_unlink(e->st, "k", &e->alice, NULL, &out), 0);
-	assert_int_equal(lock_acquire(e->st, "k", &e->alice, &e->plain, 0, NULL, &now, NULL), 0);
-	assert_true(now.generation > old.generation);
+	taken_again(e, &e->alice, &e->plain, &old, &now);
 	assert_refused_unchanged(e, -ESTALE,
 				 lock_release_generation(e->st, "k", &e->alice, old.generation,
 							 NULL, &out));
