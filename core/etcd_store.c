@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1405,17 +1404,6 @@ static void pid_scope(char *out, size_t cap)
 		snprintf(out, cap, "%s.%llu", boot, inode);
 }
 
-/* Surely gone: no such process, or one that started at another time. */
-static bool surely_gone(const struct instance *in)
-{
-	char path[64];
-
-	if (kill(in->pid, 0) < 0 && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)in->pid);
-	return access(path, R_OK) == 0 && !instance_alive(in); /* hidden: alive */
-}
-
 struct fence_sweep {
 	struct etcd_store *es;
 	size_t name_at;	 /* where "PID START SCOPE" starts in a key */
@@ -1450,7 +1438,7 @@ static int sweep_fence(void *ctx, const char *key, json_object *kv)
 		return 0; /* another boot or namespace: its pids are not ours to look at */
 	in.pid = (int32_t)pid;
 	snprintf(in.host, sizeof(in.host), "%s", instance_host());
-	if (!surely_gone(&in))
+	if (!instance_surely_gone(&in))
 		return 0;
 	req = json_object_new_object();
 	json_object_object_add(req, "key", etcd_json_base64(key, strlen(key)));

@@ -4,7 +4,9 @@
 #include "instance.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +111,16 @@ bool instance_alive(const struct instance *in)
 	if (instance_equal(in, instance_self()))
 		return true;
 	return in->pid > 0 && start_time_of(in->pid) == in->start_time && in->start_time;
+}
+
+bool instance_surely_gone(const struct instance *in)
+{
+	char path[64];
+
+	if (in->pid <= 0 || strcmp(in->host, instance_host()) != 0)
+		return false;
+	if (kill(in->pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)in->pid);
+	return access(path, R_OK) == 0 && !instance_alive(in);
 }

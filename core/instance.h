@@ -39,4 +39,11 @@ bool instance_equal(const struct instance *a, const struct instance *b);
  */
 bool instance_alive(const struct instance *in);
 
+/*
+ * Is an instance of this host surely gone: no process with its pid, or
+ * one that started at another time?  A process this one cannot see (hidden
+ * /proc) is not surely gone.
+ */
+bool instance_surely_gone(const struct instance *in);
+
 #endif
