@@ -33,7 +33,7 @@ struct etcd_client {
 	bool kept[ETCD_MEMBERS_MAX]; /* a connection to the member is kept from before */
 	unsigned opened;	     /* connections opened by the current transfer */
 	struct buffer reply;
-	char url[512];
+	char url[512];		     /* the URL set on curl */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -210,6 +210,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 	for (size_t tries = 0;; tries++) {
 		size_t m = (c->member + tries) % cfg->url_count;
 		long left_ms = (long)((deadline - monotonic()) * 1000), status = 0;
+		char url[sizeof(c->url)];
 		json_object *obj;
 		CURLcode code;
 		bool kept;
@@ -226,8 +227,12 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 				 (long)(cfg->timeout_ms / cfg->url_count) < left_ms
 				     ? (long)(cfg->timeout_ms / cfg->url_count) + 1
 				     : left_ms);
-		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
-		curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
+		snprintf(url, sizeof(url), "%s%s", cfg->urls[m], path);
+		if (strcmp(url, c->url) != 0) {
+			/* libcurl parses a URL each time it is set: only when it changes. */
+			memcpy(c->url, url, sizeof(url));
+			curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
+		}
 		c->reply.len = 0;
 		c->opened = 0;
 		code = curl_easy_perform(c->curl);
@@ -316,6 +321,7 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 {
 	const struct etcd_config *cfg = c->cfg;
 	struct stream s = {.fn = line, .ctx = ctx, .stop = stop};
+	char url[sizeof(c->url)];
 	CURLcode code = CURLE_COULDNT_CONNECT;
 	CURL *h = curl_easy_duphandle(c->curl);
 	/* A member cut off from the others ends the watch (etcd's "has leader" check). */
@@ -346,8 +352,8 @@ int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_
 	for (size_t tries = 0; tries < cfg->url_count && !*stop; tries++) {
 		size_t m = (c->member + tries) % cfg->url_count;
 
-		snprintf(c->url, sizeof(c->url), "%s%s", cfg->urls[m], path);
-		curl_easy_setopt(h, CURLOPT_URL, c->url);
+		snprintf(url, sizeof(url), "%s%s", cfg->urls[m], path);
+		curl_easy_setopt(h, CURLOPT_URL, url);
 		code = curl_easy_perform(h);
 		if (s.rc != 0 || *stop)
 			break;
