@@ -354,8 +354,8 @@ int etcd_fence(struct etcd_store *es)
 }
 
 /*
- * Send req guarded on the fence being at fence_revision; with a mark, also
- * move the fence to it (a settling); on a failed guard, the fence is read.
+ * Send req guarded on the fence being at fence_revision, moving it to a new
+ * mark in the same transaction; on a failed guard, the fence is read.
  */
 static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
 		      json_object **reply)
@@ -374,8 +374,7 @@ static int fenced_txn(struct etcd_store *es, json_object *req, const char *mark,
 		json_object_object_add(req, "success", success);
 	}
 	etcd_txn_compare(compares, es->fence_key, true, es->fence_revision);
-	if (mark)
-		etcd_txn_put(success, es->fence_key, mark, 0, false);
+	etcd_txn_put(success, es->fence_key, mark, 0, false);
 	json_object_object_add(get, "key", etcd_json_base64(es->fence_key, strlen(es->fence_key)));
 	json_object_object_add(op, "request_range", get);
 	json_object_array_add(failure, op);
@@ -414,70 +413,11 @@ static bool settled_by(const struct etcd_store *es, const char *value)
 	       seq > es->doubt_seq;
 }
 
-/* The value of the key that reply (a range) read, base64 as etcd sent it ("" when empty). */
-static const char *range_value64(json_object *reply, int64_t *mod_revision)
-{
-	json_object *kvs, *kv;
-	const char *value;
-
-	if (!json_object_object_get_ex(reply, "kvs", &kvs) || json_object_array_length(kvs) == 0)
-		return NULL;
-	kv = json_object_array_get_idx(kvs, 0);
-	*mod_revision = etcd_int(kv, "mod_revision");
-	value = json_object_get_string(json_object_object_get(kv, "value"));
-	return value ? value : "";
-}
-
 /*
- * Whether the transaction in doubt, which can no longer be applied (the
- * fence moved past where it found it), was: told by what it put.  Every
- * lock's JSON carries the nonce of its write and every place's key its
- * own, so a key that holds exactly what that transaction put was written by
- * it, at the key's mod_revision.  1 applied (*revision), 0 not, or it only
- * deleted (then it is decided again, and finds those keys gone), -errno.
- */
-static int doubt_evidence(struct etcd_store *es, int64_t *revision)
-{
-	json_object *success = json_object_object_get(es->doubt_req, "success");
-
-	for (size_t i = 0; i < json_object_array_length(success); i++) {
-		json_object *put = json_object_object_get(json_object_array_get_idx(success, i),
-							   "request_put");
-		json_object *req, *reply = NULL;
-		const char *put64, *now64;
-		int64_t mod = 0;
-		int rc;
-
-		if (!put)
-			continue;
-		req = json_object_new_object();
-		json_object_object_add(req, "key", json_object_get(json_object_object_get(put, "key")));
-		rc = etcd_post(es->client, "/v3/kv/range", req, true, &reply);
-		if (rc < 0)
-			return rc;
-		put64 = json_object_get_string(json_object_object_get(put, "value"));
-		now64 = range_value64(reply, &mod);
-		rc = now64 && strcmp(now64, put64 ? put64 : "") == 0;
-		json_object_put(reply);
-		if (rc) {
-			*revision = mod;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-void etcd_doubt_clear(struct etcd_store *es)
-{
-	es->in_doubt = false;
-	json_object_put(es->doubt_req);
-	es->doubt_req = NULL;
-}
-
-/*
- * Move the fence if it is still where the transaction in doubt found it:
- * that transaction then can never be applied after; what it put tells
- * whether it was before.
+ * The transaction in doubt wrote es->doubt_mark to the fence: move the
+ * fence if it is still where that transaction found it, which that
+ * transaction then can never be applied after; else the fence tells who
+ * moved it.
  */
 int etcd_settle(struct etcd_store *es, int64_t *revision)
 {
@@ -500,17 +440,22 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 			es->fence_revision =
 			    etcd_int(json_object_object_get(reply, "header"), "revision");
 			json_object_put(reply);
-			return doubt_evidence(es, revision);
+			return 0; /* the fence had not moved: it was not applied, and now never will
+				     be */
 		}
 		if (rc == 0) {
 			value = fence_read(reply, &mod);
 			json_object_put(reply);
 			rc = -EIO; /* the fence is gone or holds what nobody here wrote */
-			if (value && settled_by(es, value)) {
-				es->fence_revision = mod; /* an earlier settling moved it first */
-				rc = doubt_evidence(es, revision);
+			if (value && strcmp(value, es->doubt_mark) == 0) {
+				*revision = mod;
+				rc = 1;
+			} else if (value && settled_by(es, value)) {
+				rc = 0; /* an earlier settling moved it first */
 			}
 			free(value);
+			if (rc >= 0)
+				es->fence_revision = mod;
 			return rc;
 		}
 		json_object_put(reply);
@@ -522,8 +467,8 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 
 int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 {
+	char mark[64];
 	int64_t revision = 0;
-	json_object *sent;
 	int rc = 0;
 
 	*reply = NULL;
@@ -534,12 +479,12 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 			return rc;
 		}
 		/* Applied or not, it was answered long ago: nothing more to do for it. */
-		etcd_doubt_clear(es);
+		es->in_doubt = false;
 	}
-	sent = json_object_get(req); /* what it puts tells, if its answer is lost */
-	rc = fenced_txn(es, req, NULL, reply);
+	snprintf(mark, sizeof(mark), "txn %" PRIu64, ++es->fence_seq);
+	rc = fenced_txn(es, req, mark, reply);
 	if (rc == 0 && json_object_get_boolean(json_object_object_get(*reply, "succeeded"))) {
-		json_object_put(sent);
+		es->fence_revision = etcd_int(json_object_object_get(*reply, "header"), "revision");
 		return 0;
 	}
 	if (rc == 0) {
@@ -548,22 +493,18 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply)
 		if (!value || revision != es->fence_revision)
 			rc = etcd_fence(es); /* moved by hand: put it again, then decide again */
 		free(value);
-		json_object_put(sent);
 		return rc; /* the guard failed: *reply says succeeded false */
 	}
-	if (rc != -EINPROGRESS) {
-		json_object_put(sent);
+	if (rc != -EINPROGRESS)
 		return rc;
-	}
 	etcd_cache_forget(es, NULL);
-	json_object_put(es->doubt_req);
-	es->doubt_req = sent;
+	snprintf(es->doubt_mark, sizeof(es->doubt_mark), "%s", mark);
 	es->doubt_seq = es->fence_seq;
 	es->in_doubt = true;
 	rc = etcd_settle(es, &revision);
 	if (rc < 0)
 		return rc; /* still in doubt: the next transaction settles it first */
-	etcd_doubt_clear(es);
+	es->in_doubt = false;
 	if (rc == 0)
 		return -EAGAIN; /* not applied: decide again */
 	*reply = json_object_new_object();

@@ -167,8 +167,8 @@ void *etcd_watch_main(void *arg)
 		return NULL;
 	/*
 	 * From P/dirs/ to the end of P/: directories, locks and the line.  The
-	 * daemons' fences (P/daemons/), which settlings move, sort before it
-	 * and are not watched.
+	 * daemons' fences (P/daemons/), which every transaction moves, sort
+	 * before it and are not watched.
 	 */
 	if (asprintf(&start, "%s/dirs/", es->prefix) < 0)
 		start = NULL;

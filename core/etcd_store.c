@@ -318,7 +318,7 @@ static int resolve_doubt(struct etcd_store *es)
 		rc = etcd_settle(es, &revision);
 		if (rc < 0)
 			return etcd_unreachable(rc);
-		etcd_doubt_clear(es);
+		es->in_doubt = false;
 		if (es->doubt_of_put_back) {
 			/* Applied: that key is back.  Not: it is put back below, as before. */
 			es->doubt_of_put_back = false;
@@ -1294,7 +1294,6 @@ static void etcd_store_close(struct store *base)
 		json_object_put(reply);
 	}
 	free(es->fence_key);
-	etcd_doubt_clear(es);
 	transaction_clear(es);
 	etcd_cache_forget(es, NULL);
 	for (size_t i = 0; i < es->waiter_id_count; i++)

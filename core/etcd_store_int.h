@@ -147,13 +147,13 @@ struct etcd_store {
 	pthread_mutex_t own_lock;
 	int event_fd;
 	int64_t start_revision;
-	/* The fence every transaction is guarded on, and only settlings move (etcd_txn). */
+	/* The fence every transaction is guarded on (etcd_txn). */
 	char *fence_key;
 	int64_t fence_revision;
-	uint64_t fence_seq;	 /* settlings' marks written to the fence */
-	bool in_doubt;		 /* a transaction's answer was lost, and not settled yet */
-	json_object *doubt_req;	 /* ...the transaction: what it puts tells whether it was applied */
-	uint64_t doubt_seq;	 /* ...the marks before it: settlings are numbered after */
+	uint64_t fence_seq;  /* marks written to the fence */
+	bool in_doubt;	     /* a transaction's answer was lost, and not settled yet */
+	char doubt_mark[64]; /* ...the mark it writes to the fence */
+	uint64_t doubt_seq;  /* ...and its number: settlings are numbered after it */
 	struct undo *undo;   /* ...what its caller was told did not happen */
 	size_t undo_count;
 	int64_t undo_revision; /* the revision it was applied at (0: not known to be) */
@@ -235,9 +235,9 @@ void etcd_wake(struct etcd_store *es);
 
 /*
  * A transaction (req consumed), guarded also on this store's fence
- * (P/daemons/INSTANCE).  When its answer is lost, moving the fence makes
- * sure it will not be applied later, and what it put tells whether it was
- * before: the answer is then made up (succeeded, its revision), or -EAGAIN
+ * (P/daemons/INSTANCE), which it moves.  When its answer is lost, the fence
+ * tells whether it was applied, and moving it makes sure it will not be
+ * later: the answer is then made up (succeeded, its revision), or -EAGAIN
  * when it was not applied.  -ETIMEDOUT, -EIO: no answer, or still in doubt
  * (the next transaction settles it first).
  */
@@ -248,8 +248,6 @@ int etcd_txn(struct etcd_store *es, json_object *req, json_object **reply);
  * not (and now never), or -errno when no answer came within three timeouts.
  */
 int etcd_settle(struct etcd_store *es, int64_t *revision);
-/* The transaction in doubt is settled: forget it. */
-void etcd_doubt_clear(struct etcd_store *es);
 
 /* Put this store's fence (at open): 0 or -errno. */
 int etcd_fence(struct etcd_store *es);

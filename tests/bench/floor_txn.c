@@ -122,48 +122,61 @@ void floor_lock_close(struct floor_lock *l)
 	etcd_config_clear(&l->cfg);
 }
 
-/* The fence's compare and failure read, as lockfs adds them ("" without a fence). */
-static void fence_parts(struct floor_lock *l, char *compare, char *failure, size_t cap)
+/* The fence's compare, put and failure read, as lockfs adds them ("" without a fence). */
+static void fence_parts(struct floor_lock *l, char *compare, char *put, char *failure, size_t cap)
 {
-	compare[0] = failure[0] = '\0';
+	char mark[64], *mark64;
+
+	compare[0] = put[0] = failure[0] = '\0';
 	if (!l->as_lockfs)
 		return;
+	snprintf(mark, sizeof(mark), "txn %llu", (unsigned long long)++l->marks);
+	mark64 = etcd_base64(mark, strlen(mark));
 	snprintf(compare, cap,
 		 ",{\"key\":\"%s\",\"result\":\"EQUAL\",\"target\":\"MOD\",\"mod_revision\":\"%lld\"}",
 		 l->fence64, (long long)l->fence_revision);
+	snprintf(put, cap, ",{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}", l->fence64,
+		 mark64 ? mark64 : "");
 	snprintf(failure, cap, ",\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]", l->fence64);
+	free(mark64);
 }
 
 int floor_lock_acquire(struct floor_lock *l)
 {
-	char body[4096], compare[512], failure[512];
+	char body[4096], compare[512], put[512], failure[512];
+	int rc;
 
-	fence_parts(l, compare, failure, sizeof(compare));
+	fence_parts(l, compare, put, failure, sizeof(compare));
 	if (l->as_lockfs)
 		snprintf(body, sizeof(body),
 			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":"
 			 "\"0\",\"result\":\"EQUAL\"}%s],\"success\":[{\"request_put\":{\"key\":"
-			 "\"%s\",\"value\":\"%s\"}}]%s}",
-			 l->key64, compare, l->key64, l->value64, failure);
+			 "\"%s\",\"value\":\"%s\"}}%s]%s}",
+			 l->key64, compare, l->key64, l->value64, put, failure);
 	else
 		snprintf(body, sizeof(body),
 			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":"
 			 "\"0\",\"result\":\"EQUAL\"}],\"success\":[{\"request_put\":{\"key\":\"%s\","
 			 "\"value\":\"%s\"}}],\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]}",
 			 l->key64, l->key64, l->value64, l->key64);
-	return txn(l, body, &l->revision);
+	rc = txn(l, body, &l->revision);
+	l->fence_revision = l->revision;
+	return rc;
 }
 
 int floor_lock_release(struct floor_lock *l)
 {
-	char body[4096], compare[512], failure[512];
+	char body[4096], compare[512], put[512], failure[512];
 	int64_t revision = 0;
+	int rc;
 
-	fence_parts(l, compare, failure, sizeof(compare));
+	fence_parts(l, compare, put, failure, sizeof(compare));
 	snprintf(body, sizeof(body),
 		 "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\",\"mod_revision\":\"%lld\","
 		 "\"result\":\"EQUAL\"}%s],\"success\":[{\"request_delete_range\":{\"key\":\"%s\"}"
-		 "}]%s}",
-		 l->key64, (long long)l->revision, compare, l->key64, failure);
-	return txn(l, body, &revision);
+		 "}%s]%s}",
+		 l->key64, (long long)l->revision, compare, l->key64, put, failure);
+	rc = txn(l, body, &revision);
+	l->fence_revision = revision;
+	return rc;
 }

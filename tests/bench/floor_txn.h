@@ -7,8 +7,8 @@
  * acquisition made.
  *
  * As lockfs sends them (for reference, not a floor): each transaction is
- * also guarded on a fence key's mod_revision (which lockfs moves to settle
- * a transaction whose answer was lost), the value is a
+ * also guarded on a fence key's mod_revision and moves the fence (lockfs
+ * settles a transaction whose answer was lost that way), the value is a
  * lock's JSON as lockfs writes it, and a watch stream of the lock keys'
  * prefix stays open on a second connection, as every lockfs daemon's does.
  */
@@ -30,6 +30,7 @@ struct floor_lock {
 	bool as_lockfs;
 	char *fence64;
 	int64_t fence_revision;
+	uint64_t marks;
 	struct etcd_client *watch_client;
 	pthread_t watcher;
 	bool watching;
