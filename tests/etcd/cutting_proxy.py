@@ -8,7 +8,8 @@
                      closed as soon as they are accepted.
   DIR/lose-next-txn  the next /v3/kv/txn request goes through and its answer
                      is lost (its connection closed); the proxy then removes
-                     the file, and everything else flows.
+                     the file, and everything else flows.  When the file
+                     holds text, only the next request that contains it.
   DIR/hold-next-txn  the same, but the connection stays open and silent, so
                      that the client times out waiting on it.
   DIR/cut-at-next-txn
@@ -63,6 +64,16 @@ def swallowed(control):
         return True
 
 
+def wanted(path, data):
+    """True when DIR's file exists and names data: empty, or a text it contains."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().strip()
+    except OSError:
+        return False
+    return not text or text in data
+
+
 def pump(client, server, control):
     cut = os.path.join(control, "cut")
     lose = os.path.join(control, "lose-next-txn")
@@ -90,7 +101,7 @@ def pump(client, server, control):
                     if swallowing or (data.startswith(b"POST /v3/kv/txn ") and swallowed(control)):
                         swallowing = True
                         continue  # never sent on; the client hears nothing
-                    if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(lose):
+                    if data.startswith(b"POST /v3/kv/txn ") and wanted(lose, data):
                         os.unlink(lose)
                         losing = True
                     if data.startswith(b"POST /v3/kv/txn ") and os.path.exists(cut_next):

@@ -3,7 +3,7 @@
 # that, on demand, lets requests through and throws their answers away.
 #  - Lost once, or late past --etcd-timeout: the daemon settles the
 #    transaction at once (its fence) and answers as if nothing was lost,
-#    for an acquisition and a release.
+#    for an acquisition, a release and a place in line.
 #  - Lost for longer than three timeouts: the operation fails with EIO.  An
 #    acquisition carried out all the same must not stay held: the client
 #    told EIO tries again and holds the lock once (count 1, not a second
@@ -40,6 +40,35 @@ rm "$MNT/once"
 ok $? "a release whose answer was lost once is settled and done"
 [ ! -e "$CONTROL/lose-next-txn" ] && [ -z "$(etcd_get "$PREFIX/locks/once")" ]
 ok $? "...its answer was lost, and the lock is free"
+
+# A place in line whose answer was lost once: settled as put, it is kept
+# (not put again under another key), and its waiter gets the lock.
+revision_now() {
+	etcdctl --endpoints="$ETCD_URLS" get / -w json |
+		/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["header"]["revision"])'
+}
+places_put_since() { # REVISION: the places of that line put since then
+	timeout 2 etcdctl --endpoints="$ETCD_URLS" watch --prefix --rev="$1" "$PREFIX/waiters/line//" |
+		awk 'put { print; put = 0 } $0 == "PUT" { put = 1 }' | sort -u | grep -c .
+}
+touch "$MNT/line"
+before=$(revision_now)
+# The request that puts a place in that line (the line's prefix is 27
+# bytes, so its base64 starts every key's under it).
+printf '"request_put":{"key":"%s' "$(printf '%s' "$PREFIX/waiters/line//" | base64 -w0)" \
+	>"$CONTROL/lose-next-txn"
+touch "$MNT/line" & # another process: it waits in line
+waiter=$!
+placed() { [ ! -e "$CONTROL/lose-next-txn" ] && [ "$(etcd_count "$PREFIX/waiters/line//")" = 1 ]; }
+wait_until placed
+ok $? "a place in line whose answer was lost once is there"
+sleep 0.5 # past its settling
+rm "$MNT/line"
+wait "$waiter"
+ok $? "...and its waiter got the lock when it was released"
+is "$(etcd_count "$PREFIX/waiters/line//")" 0 "...leaving no place behind"
+is "$(places_put_since $((before + 1)))" 1 "...settled as put: one place was put, not a second one"
+rm "$MNT/line"
 
 # An answer that does not come in time on a kept connection: the request
 # was written, so it is settled, never sent again as if it had not been.
