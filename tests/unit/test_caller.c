@@ -118,6 +118,7 @@ static void test_cached_thread_that_exits_is_forgotten_and_names_are_fresh(void 
 	struct caller_cache *cache = caller_cache_new(4);
 	struct waiting_thread w = {0};
 	struct caller seen;
+	char task[64];
 	pthread_t t;
 
 	assert_non_null(cache);
@@ -133,6 +134,10 @@ static void test_cached_thread_that_exits_is_forgotten_and_names_are_fresh(void 
 	assert_string_equal(seen.comm, "renamed");
 	assert_int_equal(write(w.go[1], "x", 1), 1);
 	pthread_join(t, NULL);
+	/* pthread_join returns at the thread's exit; the kernel reaps it just after. */
+	snprintf(task, sizeof(task), "/proc/self/task/%d", (int)w.tid);
+	for (int i = 0; i < 10000 && access(task, F_OK) == 0; i++)
+		usleep(100);
 	/* Gone: its slot is not trusted, whoever has the number now. */
 	assert_int_equal(caller_identify(cache, w.tid, 1, 1, &seen), 0);
 	assert_int_equal(seen.tid, 0);
