@@ -627,6 +627,11 @@ static int etcd_store_get_row(struct store *base, const char *key, struct store_
 			rc = etcd_lock_text(&e->lock, text);
 	}
 	if (e == &scratch) {
+		/* Kept for store_holds_read, which asks by the row's id next. */
+		free(es->read_holds.items);
+		es->read_holds = scratch.lock.holds;
+		es->read_holds_id = rc == 0 ? scratch.id : 0;
+		scratch.lock.holds = (struct store_holds){0};
 		etcd_lock_clear(&scratch.lock);
 		free(scratch.read_value);
 	}
@@ -1187,16 +1192,20 @@ static int etcd_store_waiters_delete_instance(struct store *base, const struct i
 
 static int etcd_store_holds_read(struct store *base, int64_t cache_id, struct store_holds *out)
 {
-	struct entry *e = entry_by_id(etcd_of(base), cache_id);
+	struct etcd_store *es = etcd_of(base);
+	struct entry *e = es->in_write ? entry_by_id(es, cache_id) : NULL;
+	const struct store_holds *holds = e ? &e->lock.holds : NULL;
 
+	if (!es->in_write && cache_id && cache_id == es->read_holds_id)
+		holds = &es->read_holds;
 	memset(out, 0, sizeof(*out));
-	if (!e || !e->lock.holds.count)
+	if (!holds || !holds->count)
 		return 0;
-	out->items = calloc(e->lock.holds.count, sizeof(*out->items));
+	out->items = calloc(holds->count, sizeof(*out->items));
 	if (!out->items)
 		return -ENOMEM;
-	memcpy(out->items, e->lock.holds.items, e->lock.holds.count * sizeof(*out->items));
-	out->count = out->cap = e->lock.holds.count;
+	memcpy(out->items, holds->items, holds->count * sizeof(*out->items));
+	out->count = out->cap = holds->count;
 	return 0;
 }
 
@@ -1294,6 +1303,7 @@ static void etcd_store_close(struct store *base)
 		json_object_put(reply);
 	}
 	free(es->fence_key);
+	free(es->read_holds.items);
 	transaction_clear(es);
 	etcd_cache_forget(es, NULL);
 	for (size_t i = 0; i < es->waiter_id_count; i++)

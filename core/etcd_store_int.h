@@ -117,6 +117,9 @@ struct etcd_store {
 	uint64_t nonce;
 	/* The open write transaction. */
 	bool in_write;
+	/* The bound holds of the lock the last read outside a transaction found. */
+	struct store_holds read_holds;
+	int64_t read_holds_id;
 	struct entry *entries;
 	size_t entry_count, entry_cap;
 	struct other_write *writes;
