@@ -31,8 +31,21 @@ static int free_name(void *ctx, struct hmap_link *link)
 	return 0;
 }
 
+static void free_handle(struct handle *handle)
+{
+	free(handle->record_owners);
+	free(handle->key);
+	free(handle);
+}
+
 void handles_destroy(struct handles *h)
 {
+	while (h->closed) {
+		struct handle *handle = h->closed;
+
+		h->closed = handle->next_closed;
+		free_handle(handle);
+	}
 	hmap_for_each(&h->names, free_name, NULL);
 	hmap_free(&h->names);
 }
@@ -98,9 +111,18 @@ void handles_close(struct handles *h, struct handle *handle)
 		hmap_remove(&h->names, &name->link);
 		free(name);
 	}
-	free(handle->record_owners);
-	free(handle->key);
-	free(handle);
+	for (struct handle **link = &h->closed; *link; link = &(*link)->next_closed)
+		if (*link == handle) {
+			*link = handle->next_closed;
+			break;
+		}
+	free_handle(handle);
+}
+
+void handles_keep_closed(struct handles *h, struct handle *handle)
+{
+	handle->next_closed = h->closed;
+	h->closed = handle;
 }
 
 unsigned handles_open_on(const struct handles *h, const char *key)

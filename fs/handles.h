@@ -39,6 +39,7 @@ struct handle {
 	bool flock_shared;    /* its flock hold is LOCK_SH */
 	uint64_t *record_owners; /* lock owners of record locks taken through it */
 	size_t record_count, record_cap;
+	struct handle *next_closed; /* in the registry's closed list (below) */
 };
 
 struct open_name;
@@ -46,6 +47,7 @@ struct open_name;
 struct handles {
 	struct hmap names; /* struct open_name: open descriptions per key */
 	uint64_t next_id;
+	struct handle *closed; /* closed descriptions whose holds are still to give up */
 };
 
 void handles_init(struct handles *h);
@@ -59,6 +61,13 @@ void handles_opened(struct handle *handle);
 
 /* The description's last close: uncounted and freed. */
 void handles_close(struct handles *h, struct handle *handle);
+
+/*
+ * The description's last close came, but the holds it carries could not
+ * all be given up yet: it is kept, still counted for its key, on the
+ * closed list until handles_close.  handles_destroy frees what is left.
+ */
+void handles_keep_closed(struct handles *h, struct handle *handle);
 
 /* Number of descriptions open on key. */
 unsigned handles_open_on(const struct handles *h, const char *key);

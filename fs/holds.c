@@ -27,6 +27,8 @@
 #include <syslog.h>
 
 #define RECORD_BINDINGS (1u << STORE_BOUND_POSIX | 1u << STORE_BOUND_OFD)
+#define CLOSED_RETRY_BUSY 0.001 /* seconds: a closed description's holds, the store busy */
+#define CLOSED_RETRY 1.0        /* ...the store out of reach */
 
 static struct handle *handle_of(const struct request *req)
 {
@@ -203,6 +205,13 @@ static int flush_description(struct lockfs *fs, struct request *req)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/* Try the closed descriptions again soon when the store was busy, in a second when out of reach. */
+static void retry_closed_after(struct lockfs *fs, int rc)
+{
+	fs->closed_retry_at = clock_monotonic() + (rc == -EAGAIN ? CLOSED_RETRY_BUSY : CLOSED_RETRY);
+	watch_poke(fs);
+}
+
 /*
  * Give up every hold bound to a description.  0, or -errno with the holds
  * given up so far cleared from the handle (a retry goes on from there).
@@ -235,29 +244,61 @@ static int release_description_holds(struct lockfs *fs, const struct request *re
 	return 0;
 }
 
-void lockfs_handle_release(struct lockfs *fs, struct handle *handle)
+/*
+ * The description is closed: its holds go now, or, when the store cannot
+ * give them up yet (busy, or out of reach), the handle is kept and the
+ * watch thread tries again (holds_retry_closed).  A close is never
+ * refused, and a lock never outlives it for longer than the store takes
+ * to answer again.
+ */
+static void close_description(struct lockfs *fs, const struct request *req, struct handle *handle)
 {
-	if (release_description_holds(fs, NULL, handle) < 0)
-		lockfs_log(LOG_WARNING, "lock %s: a hold of a closed file stays until the stop",
-			   handle->key);
-	handles_close(&fs->handles, handle);
+	int rc = release_description_holds(fs, req, handle);
+
+	if (rc == 0) {
+		handles_close(&fs->handles, handle);
+		return;
+	}
+	if (rc != -EAGAIN)
+		lockfs_log(LOG_WARNING, "lock %s: a closed file's hold is given up once the store answers (%s)",
+			   handle->key, strerror(-rc));
+	handles_keep_closed(&fs->handles, handle);
+	retry_closed_after(fs, rc);
 }
 
-/* RELEASE: the description's last close (retried while the database is busy). */
+void lockfs_handle_release(struct lockfs *fs, struct handle *handle)
+{
+	close_description(fs, NULL, handle);
+}
+
+/* RELEASE: the description's last close, after close() returned (its answer is not seen). */
 static int release_description(struct lockfs *fs, struct request *req)
 {
 	struct handle *handle = handle_of(req);
-	int rc;
 
 	if (!handle)
 		return 0;
 	if (req->fi.flock_release)
 		handle->flock_owner = req->fi.lock_owner;
-	rc = release_description_holds(fs, req, handle);
-	if (rc < 0)
-		return rc;
-	handles_close(&fs->handles, handle);
+	close_description(fs, req, handle);
 	return 0;
+}
+
+void holds_retry_closed(struct lockfs *fs)
+{
+	int rc = 0;
+
+	while (fs->handles.closed && rc == 0) {
+		struct handle *handle = fs->handles.closed;
+
+		rc = release_description_holds(fs, NULL, handle);
+		if (rc == 0) {
+			lockfs_log(LOG_INFO, "lock %s: a closed file's hold is given up", handle->key);
+			handles_close(&fs->handles, handle);
+		}
+	}
+	if (rc < 0)
+		retry_closed_after(fs, rc);
 }
 
 void holds_flock(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi, int op)

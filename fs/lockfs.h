@@ -83,6 +83,7 @@ struct lockfs {
 	bool expiry_known;    /* a waited or known lock expires... */
 	double next_expiry;   /* ...at this wall-clock time at the earliest */
 	bool outside_change;  /* someone else wrote: re-check waited and known keys */
+	double closed_retry_at; /* monotonic: when to try handles.closed again */
 	bool stopping;
 
 	pthread_t watch_thread;
@@ -113,6 +114,13 @@ void lockfs_request_dropped(struct lockfs *fs, struct request *req);
  * bound to it go, and the handle is freed (ops.c).
  */
 void lockfs_handle_release(struct lockfs *fs, struct handle *handle);
+
+/*
+ * Give up the holds of closed descriptions kept on handles.closed
+ * (holds.c; lockfs.lock held): the watch thread calls it once
+ * closed_retry_at has come.
+ */
+void holds_retry_closed(struct lockfs *fs);
 
 /* Count n events of kind c, and record durations (lockfs.lock held). */
 static inline void lockfs_count(struct lockfs *fs, enum stats_counter c, uint64_t n)

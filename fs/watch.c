@@ -222,6 +222,8 @@ static void *watch_main(void *arg)
 		}
 		written = false;
 		give_up_places(fs);
+		if (fs->handles.closed && now >= fs->closed_retry_at)
+			holds_retry_closed(fs);
 		if (first || fs->outside_change || (fs->expiry_known && fs->next_expiry <= wall)) {
 			first = false;
 			fs->outside_change = false;
@@ -257,6 +259,8 @@ static void *watch_main(void *arg)
 			wait = RETRY_EVERY;
 		if (fs->expiry_known)
 			wait = fmin(wait, fs->next_expiry - wall);
+		if (fs->handles.closed)
+			wait = fmin(wait, fs->closed_retry_at - now);
 		wait = fmin(wait, fs->waitq.next_deadline - now);
 		/*
 		 * A write to the WAL that brought no new epoch is our own commit
