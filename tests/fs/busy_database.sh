@@ -2,11 +2,17 @@
 # While another process holds SQLite's write lock, acquisitions are retried (and
 # succeed afterwards), reads and other requests answer at once, and an interrupt
 # still answers a deferred request at once.  An O_EXCL try-lock answers EAGAIN.
+# A file closed meanwhile is closed at once; its flock goes when the writer commits.
 . "$(dirname "$0")/lib.sh"
+LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
 # -d: libfuse's debug log (in daemon.log) names every request the daemon receives and
 # every answer it sends, so a test can see an acquisition held back unanswered.
 mount_lockfs -d --timeout=30 || exit 1
 touch "$MNT/present"
+# A process holding a flock until told to exit (its exit closes the file).
+"$LOCKOP" open 0 "$MNT/flocked" rc + flock 0 ex + mark "$T/flocked" + await "$T/exit" >/dev/null &
+closer=$!
+wait_until test -e "$T/flocked"
 
 # deferred PID: lockfs has received an OPEN from process PID and not answered it.  While
 # the database is locked, that is an acquisition waiting in the retry list.
@@ -44,7 +50,7 @@ deferred "$acquirer"
 ok $? "an acquisition meeting the locked database is deferred, not answered"
 is "$(stat -c '%F %a %U' "$MNT/present")" "regular file 644 root" \
 	"stat answers while the database is locked"
-is "$(ls "$MNT" | tr '\n' ' ')" "present " "ls answers"
+is "$(ls "$MNT" | tr '\n' ' ')" "flocked present " "ls answers"
 is "$(xattr "$MNT/present" user.lock.count)" 1 "getxattr answers"
 elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 2500 ]
@@ -66,8 +72,19 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 2000 ]
 ok $? "at once after the signal (${elapsed} ms)"
 
+start=$(date +%s%N)
+touch "$T/exit"
+wait "$closer"
+ok $? "a process holding a flock exits while the database is locked"
+elapsed=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed" -lt 2000 ]
+ok $? "at once: its close does not wait for the database (${elapsed} ms)"
+is "$(xattr "$MNT/flocked" user.lock.bound)" flock "its lock stays held meanwhile"
+
 touch "$T/commit"
 wait "$writer"
+wait_until test ! -e "$MNT/flocked"
+ok $? "once the writer commits, the closed file's lock is gone"
 wait "$acquirer"
 is "$(cat "$T/deferred")" OK "the deferred acquisition succeeds once the writer commits"
 [ -e "$MNT/deferred" ] && [ ! -e "$MNT/interrupted" ] && [ ! -e "$MNT/tried" ]
