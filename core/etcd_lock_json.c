@@ -23,7 +23,94 @@ void etcd_lock_clear(struct etcd_lock *l)
 	free(l->tags);
 	free(l->note);
 	free(l->holds.items);
+	free(l->leases);
 	memset(l, 0, sizeof(*l));
+}
+
+/* "HOST PID START" into in: 0, or -EINVAL. */
+static int instance_parse(const char *text, struct instance *in)
+{
+	const char *start = strrchr(text, ' '), *pid;
+	char *end;
+	size_t host_len;
+
+	if (!start)
+		return -EINVAL;
+	for (pid = start; pid > text && pid[-1] != ' '; pid--)
+		;
+	if (pid == text)
+		return -EINVAL;
+	host_len = (size_t)(pid - 1 - text);
+	if (host_len == 0 || host_len >= sizeof(in->host))
+		return -EINVAL;
+	memset(in, 0, sizeof(*in));
+	memcpy(in->host, text, host_len);
+	in->pid = (int32_t)strtol(pid, &end, 10);
+	if (end != start)
+		return -EINVAL;
+	in->start_time = strtoull(start + 1, &end, 10);
+	return *end || end == start + 1 ? -EINVAL : 0;
+}
+
+/* The "leases" object: a daemon's instance text -> its session lease. */
+static int leases_from_json(json_object *obj, struct etcd_lock *l)
+{
+	json_object *leases;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, "leases", &leases) ||
+	    !json_object_is_type(leases, json_type_object))
+		return 0;
+	n = (size_t)json_object_object_length(leases);
+	if (n == 0)
+		return 0;
+	l->leases = calloc(n, sizeof(*l->leases));
+	if (!l->leases)
+		return -ENOMEM;
+	json_object_object_foreach(leases, text, value) {
+		struct etcd_lease_of *lo = &l->leases[l->lease_count];
+
+		lo->lease = json_object_get_int64(value);
+		if (instance_parse(text, &lo->instance) == 0 && lo->lease)
+			l->lease_count++;
+	}
+	return 0;
+}
+
+int64_t etcd_lock_lease_of(const struct etcd_lock *l, const struct instance *in)
+{
+	for (size_t i = 0; i < l->lease_count; i++)
+		if (instance_equal(&l->leases[i].instance, in))
+			return l->leases[i].lease;
+	return 0;
+}
+
+/* The "leases" of a write: each daemon with live holds, this one's session lease as it is now. */
+static json_object *leases_to_json(const struct etcd_store *es, const struct etcd_lock *l)
+{
+	json_object *leases = json_object_new_object();
+
+	for (size_t i = 0; i < l->holds.count; i++) {
+		const struct store_hold *h = &l->holds.items[i];
+		char text[INSTANCE_HOST_MAX + 48];
+		int64_t lease;
+
+		if (!h->id)
+			continue;
+		snprintf(text, sizeof(text), "%s %d %" PRIu64, h->instance.host, (int)h->instance.pid,
+			 h->instance.start_time);
+		if (json_object_object_get_ex(leases, text, NULL))
+			continue;
+		lease = instance_equal(&h->instance, instance_self()) ? atomic_load(&es->lease)
+								       : etcd_lock_lease_of(l, &h->instance);
+		if (lease)
+			json_object_object_add(leases, text, etcd_json_int(lease));
+	}
+	if (json_object_object_length(leases) == 0) {
+		json_object_put(leases);
+		return NULL;
+	}
+	return leases;
 }
 
 static double number(json_object *obj, const char *field)
@@ -66,6 +153,8 @@ int etcd_lock_from_json(json_object *obj, struct etcd_lock *l)
 	l->lease_ttl = etcd_int(obj, "lease_ttl");
 	if (rc == 0 && *etcd_text(obj, "holds"))
 		rc = store_holds_decode(etcd_text(obj, "holds"), &l->holds);
+	if (rc == 0)
+		rc = leases_from_json(obj, l);
 	if (rc < 0)
 		etcd_lock_clear(l);
 	return rc;
@@ -76,6 +165,7 @@ char *etcd_lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, 
 {
 	json_object *obj = json_object_new_object();
 	const struct store_hold *first = NULL;
+	json_object *leases;
 	char *holds = NULL, *note = NULL, *text = NULL, stamp[INSTANCE_HOST_MAX + 96];
 	bool shared = false;
 
@@ -110,6 +200,8 @@ char *etcd_lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, 
 	json_object_object_add(obj, "instance", json_object_new_string(es->self));
 	if (holds)
 		json_object_object_add(obj, "holds", json_object_new_string(holds));
+	if ((leases = leases_to_json(es, l)))
+		json_object_object_add(obj, "leases", leases);
 	if (note)
 		json_object_object_add(obj, "note", json_object_new_string(note));
 	json_object_object_add(obj, "write", json_object_new_string(stamp));

@@ -53,6 +53,19 @@ int etcd_keep_alive(struct etcd_client *c, int64_t lease)
 	return rc;
 }
 
+int etcd_lease_alive(struct etcd_client *c, int64_t lease)
+{
+	json_object *req = json_object_new_object(), *reply = NULL;
+	int rc;
+
+	json_object_object_add(req, "ID", etcd_json_int(lease));
+	rc = etcd_post(c, "/v3/lease/timetolive", req, true, &reply);
+	if (rc == 0)
+		rc = etcd_int(reply, "TTL") > 0;
+	json_object_put(reply);
+	return rc;
+}
+
 /* --- the session lease and the watch ------------------------------------- */
 
 /* Sleep until the store stops or seconds pass: true when stopping. */

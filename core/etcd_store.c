@@ -361,6 +361,27 @@ static void etcd_store_rollback(struct store *base)
 }
 
 /*
+ * A bound lock whose oldest hold is another daemon's: that daemon's session
+ * lease, as the lock's "leases" gives it, when etcd still has it and the
+ * key is not on it already.  So a daemon that gives up the first hold
+ * hands the lock to the next holder's lease, and its own stop or death
+ * takes no lock that another machine still holds.  Unknown (a lock written
+ * before leases were kept) or gone: false, and the key keeps its lease.
+ */
+static bool other_daemons_lease(struct etcd_store *es, const struct entry *e,
+				const struct instance *in, int64_t *lease)
+{
+	int64_t other = etcd_lock_lease_of(&e->lock, in);
+
+	if (!other || other == e->lease)
+		return false; /* not known, or on it already */
+	if (etcd_lease_alive(es->client, other) != 1)
+		return false; /* gone, or no answer: the lock stays where it is */
+	*lease = other;
+	return true;
+}
+
+/*
  * The lease a lock is written with; keep: leave the key's own.  A lock
  * whose expiry did not move keeps its lease; a renewal to the TTL its
  * lease was granted with is a keepalive; any other expiry gets a new lease.
@@ -382,7 +403,7 @@ static int lease_for(struct etcd_store *es, struct entry *e, int64_t *lease, boo
 		if (instance_equal(&first->instance, instance_self()) || !e->existed || e->recreate)
 			*lease = atomic_load(&es->lease);
 		else
-			*keep = true;
+			*keep = !other_daemons_lease(es, e, &first->instance, lease);
 		return 0;
 	}
 	if (!e->lock.expires) {
@@ -510,6 +531,8 @@ static int etcd_store_commit(struct store *base)
 	epoch = etcd_spaces_epoch(es, 1u << SPACE_LOCKS); /* what its answer will be as of */
 	doubt_before = es->in_doubt;
 	rc = etcd_txn(es, req, &reply);
+	if (rc == -ENOENT)
+		rc = -EAGAIN; /* a lease it names expired meanwhile (nothing written): decide again */
 	if (rc < 0 && es->in_doubt && !doubt_before)
 		undo_remember(es);
 	if (rc == 0) {

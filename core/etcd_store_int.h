@@ -26,6 +26,12 @@
 #define READ_CACHE    32		 /* range answers kept while the epoch holds */
 
 /* A lock as its JSON says. */
+/* A daemon with holds on a lock, and its session lease as it wrote it there. */
+struct etcd_lease_of {
+	struct instance instance;
+	int64_t lease;
+};
+
 struct etcd_lock {
 	char owner[STORE_TEXT_MAX];
 	int64_t count;
@@ -38,6 +44,8 @@ struct etcd_lock {
 	struct store_holder holder;
 	struct store_holds holds;
 	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
+	struct etcd_lease_of *leases; /* "leases": the session lease of each daemon with holds */
+	size_t lease_count;
 };
 
 /*
@@ -296,6 +304,9 @@ int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
 /* A lock's tags and note, as store_get_row gives them (store_text_clear). */
 int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
 
+/* The session lease the lock's "leases" gives for daemon in (0: not known). */
+int64_t etcd_lock_lease_of(const struct etcd_lock *l, const struct instance *in);
+
 /* --- etcd_session.c ------------------------------------------------------ */
 
 /* The TTL of a lock's own lease: etcd drops the key a second after it expires. */
@@ -306,6 +317,9 @@ int etcd_grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease);
 
 /* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
 int etcd_keep_alive(struct etcd_client *c, int64_t lease);
+
+/* Is lease still granted (time left), without renewing it: 1 yes, 0 gone, or -errno. */
+int etcd_lease_alive(struct etcd_client *c, int64_t lease);
 
 /* The daemon's session lease, over client c: 0 or -errno. */
 int etcd_grant_session(struct etcd_client *c, unsigned ttl, int64_t *lease);
