@@ -111,9 +111,12 @@ void handles_close(struct handles *h, struct handle *handle)
 		hmap_remove(&h->names, &name->link);
 		free(name);
 	}
-	for (struct handle **link = &h->closed; *link; link = &(*link)->next_closed)
+	for (struct handle **link = &h->closed, *prev = NULL; *link;
+	     prev = *link, link = &(*link)->next_closed)
 		if (*link == handle) {
 			*link = handle->next_closed;
+			if (h->closed_tail == handle)
+				h->closed_tail = prev;
 			break;
 		}
 	free_handle(handle);
@@ -121,8 +124,30 @@ void handles_close(struct handles *h, struct handle *handle)
 
 void handles_keep_closed(struct handles *h, struct handle *handle)
 {
-	handle->next_closed = h->closed;
-	h->closed = handle;
+	handle->next_closed = NULL;
+	if (h->closed_tail)
+		h->closed_tail->next_closed = handle;
+	else
+		h->closed = handle;
+	h->closed_tail = handle;
+}
+
+void handles_requeue_closed(struct handles *h)
+{
+	struct handle *first = h->closed;
+
+	if (!first || !first->next_closed)
+		return;
+	h->closed = first->next_closed;
+	handles_keep_closed(h, first);
+}
+
+bool handles_closed_on(const struct handles *h, const char *key)
+{
+	for (const struct handle *c = h->closed; c; c = c->next_closed)
+		if (strcmp(c->key, key) == 0)
+			return true;
+	return false;
 }
 
 unsigned handles_open_on(const struct handles *h, const char *key)

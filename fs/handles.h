@@ -40,6 +40,7 @@ struct handle {
 	uint64_t *record_owners; /* lock owners of record locks taken through it */
 	size_t record_count, record_cap;
 	struct handle *next_closed; /* in the registry's closed list (below) */
+	bool warned; /* ...and the log said its holds wait for the store */
 };
 
 struct open_name;
@@ -47,7 +48,8 @@ struct open_name;
 struct handles {
 	struct hmap names; /* struct open_name: open descriptions per key */
 	uint64_t next_id;
-	struct handle *closed; /* closed descriptions whose holds are still to give up */
+	struct handle *closed; /* closed descriptions whose holds are still to give up, */
+	struct handle *closed_tail; /* ...oldest first */
 };
 
 void handles_init(struct handles *h);
@@ -64,10 +66,15 @@ void handles_close(struct handles *h, struct handle *handle);
 
 /*
  * The description's last close came, but the holds it carries could not
- * all be given up yet: it is kept, still counted for its key, on the
- * closed list until handles_close.  handles_destroy frees what is left.
+ * all be given up yet: it is kept, still counted for its key, at the end
+ * of the closed list until handles_close.  handles_destroy frees what is
+ * left.  handles_requeue_closed moves the first one to the end.
  */
 void handles_keep_closed(struct handles *h, struct handle *handle);
+void handles_requeue_closed(struct handles *h);
+
+/* Is a closed description of key still on the closed list? */
+bool handles_closed_on(const struct handles *h, const char *key);
 
 /* Number of descriptions open on key. */
 unsigned handles_open_on(const struct handles *h, const char *key);

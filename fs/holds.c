@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -92,6 +93,8 @@ static int take_hold(struct lockfs *fs, struct request *req, int conflict)
 
 	if (handle->holds & HOLD_OPEN)
 		return 0; /* its open holds the lock for it already */
+	if (handles_closed_on(&fs->handles, handle->key))
+		return -EAGAIN; /* a closed file's holds of it go first: their owner may be this one */
 	rc = bind_open_lock(fs, req, handle);
 	if (rc != 0) {
 		if (rc > 0)
@@ -205,10 +208,16 @@ static int flush_description(struct lockfs *fs, struct request *req)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* Try the closed descriptions again soon when the store was busy, in a second when out of reach. */
-static void retry_closed_after(struct lockfs *fs, int rc)
+/*
+ * Try the closed descriptions again soon when the store was busy, in a
+ * second when out of reach; not later than a try already planned, unless
+ * that try is the one that just failed.
+ */
+static void retry_closed_after(struct lockfs *fs, int rc, bool planned)
 {
-	fs->closed_retry_at = clock_monotonic() + (rc == -EAGAIN ? CLOSED_RETRY_BUSY : CLOSED_RETRY);
+	double at = clock_monotonic() + (rc == -EAGAIN ? CLOSED_RETRY_BUSY : CLOSED_RETRY);
+
+	fs->closed_retry_at = planned ? fmin(at, fs->closed_retry_at) : at;
 	watch_poke(fs);
 }
 
@@ -244,6 +253,19 @@ static int release_description_holds(struct lockfs *fs, const struct request *re
 	return 0;
 }
 
+/* Give up a closed description's holds and free it: 0, or -errno (kept as it is). */
+static int give_up_closed(struct lockfs *fs, const struct request *req, struct handle *handle)
+{
+	int rc = release_description_holds(fs, req, handle);
+
+	if (rc == 0) {
+		if (handle->warned)
+			lockfs_log(LOG_INFO, "lock %s: a closed file's hold is given up", handle->key);
+		handles_close(&fs->handles, handle);
+	}
+	return rc;
+}
+
 /*
  * The description is closed: its holds go now, or, when the store cannot
  * give them up yet (busy, or out of reach), the handle is kept and the
@@ -253,17 +275,18 @@ static int release_description_holds(struct lockfs *fs, const struct request *re
  */
 static void close_description(struct lockfs *fs, const struct request *req, struct handle *handle)
 {
-	int rc = release_description_holds(fs, req, handle);
+	bool planned = fs->handles.closed != NULL;
+	int rc = give_up_closed(fs, req, handle);
 
-	if (rc == 0) {
-		handles_close(&fs->handles, handle);
+	if (rc == 0)
 		return;
-	}
-	if (rc != -EAGAIN)
+	if (rc != -EAGAIN) {
 		lockfs_log(LOG_WARNING, "lock %s: a closed file's hold is given up once the store answers (%s)",
 			   handle->key, strerror(-rc));
+		handle->warned = true;
+	}
 	handles_keep_closed(&fs->handles, handle);
-	retry_closed_after(fs, rc);
+	retry_closed_after(fs, rc, planned);
 }
 
 void lockfs_handle_release(struct lockfs *fs, struct handle *handle)
@@ -288,17 +311,13 @@ void holds_retry_closed(struct lockfs *fs)
 {
 	int rc = 0;
 
-	while (fs->handles.closed && rc == 0) {
-		struct handle *handle = fs->handles.closed;
-
-		rc = release_description_holds(fs, NULL, handle);
-		if (rc == 0) {
-			lockfs_log(LOG_INFO, "lock %s: a closed file's hold is given up", handle->key);
-			handles_close(&fs->handles, handle);
-		}
+	/* Oldest first, until one fails; that one goes to the end, so none blocks the rest for good. */
+	while (fs->handles.closed && (rc = give_up_closed(fs, NULL, fs->handles.closed)) == 0)
+		;
+	if (rc < 0) {
+		handles_requeue_closed(&fs->handles);
+		retry_closed_after(fs, rc, false);
 	}
-	if (rc < 0)
-		retry_closed_after(fs, rc);
 }
 
 void holds_flock(fuse_req_t fuse, fuse_ino_t ino, struct fuse_file_info *fi, int op)

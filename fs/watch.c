@@ -340,6 +340,8 @@ void watch_stop(struct lockfs *fs)
 	close_watch_fds(fs);
 	/* This daemon's places in line go with it (others would skip them anyway). */
 	pthread_mutex_lock(&fs->lock);
+	if (fs->handles.closed)
+		holds_retry_closed(fs); /* a last try: what it cannot give up goes as at any stop */
 	waitq_on_place(&fs->waitq, NULL, NULL);
 	fs->leaving.count = 0;
 	lock_leave_line_all(fs->store, instance_self());

@@ -2,7 +2,7 @@
 # While another process holds SQLite's write lock, acquisitions are retried (and
 # succeed afterwards), reads and other requests answer at once, and an interrupt
 # still answers a deferred request at once.  An O_EXCL try-lock answers EAGAIN.
-# A file closed meanwhile is closed at once; its flock goes when the writer commits.
+# A flock of a file closed meanwhile stays held, and goes when the writer commits.
 . "$(dirname "$0")/lib.sh"
 LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
 # -d: libfuse's debug log (in daemon.log) names every request the daemon receives and
@@ -72,13 +72,9 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 2000 ]
 ok $? "at once after the signal (${elapsed} ms)"
 
-start=$(date +%s%N)
 touch "$T/exit"
 wait "$closer"
-ok $? "a process holding a flock exits while the database is locked"
-elapsed=$((($(date +%s%N) - start) / 1000000))
-[ "$elapsed" -lt 2000 ]
-ok $? "at once: its close does not wait for the database (${elapsed} ms)"
+ok $? "a process holding a flock exits while the database is locked (its calls succeeded)"
 is "$(xattr "$MNT/flocked" user.lock.bound)" flock "its lock stays held meanwhile"
 
 touch "$T/commit"
