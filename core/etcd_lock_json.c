@@ -27,6 +27,14 @@ void etcd_lock_clear(struct etcd_lock *l)
 	memset(l, 0, sizeof(*l));
 }
 
+char *etcd_instance_text(const struct instance *in)
+{
+	char *text;
+
+	return asprintf(&text, "%s %d %" PRIu64, in->host, (int)in->pid, in->start_time) < 0 ? NULL
+											     : text;
+}
+
 /* "HOST PID START" into in: 0, or -EINVAL. */
 static int instance_parse(const char *text, struct instance *in)
 {
@@ -92,19 +100,16 @@ static json_object *leases_to_json(const struct etcd_store *es, const struct etc
 
 	for (size_t i = 0; i < l->holds.count; i++) {
 		const struct store_hold *h = &l->holds.items[i];
-		char text[INSTANCE_HOST_MAX + 48];
+		char *text;
 		int64_t lease;
 
-		if (!h->id)
-			continue;
-		snprintf(text, sizeof(text), "%s %d %" PRIu64, h->instance.host, (int)h->instance.pid,
-			 h->instance.start_time);
-		if (json_object_object_get_ex(leases, text, NULL))
+		if (!h->id || !(text = etcd_instance_text(&h->instance)))
 			continue;
 		lease = instance_equal(&h->instance, instance_self()) ? atomic_load(&es->lease)
 								       : etcd_lock_lease_of(l, &h->instance);
-		if (lease)
+		if (lease && !json_object_object_get_ex(leases, text, NULL))
 			json_object_object_add(leases, text, etcd_json_int(lease));
+		free(text);
 	}
 	if (json_object_object_length(leases) == 0) {
 		json_object_put(leases);

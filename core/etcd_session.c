@@ -39,31 +39,29 @@ int etcd_grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease)
 	return rc == 0 && !*lease ? -EIO : rc;
 }
 
-/* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
-int etcd_keep_alive(struct etcd_client *c, int64_t lease)
+/* POST lease's ID to path: 1 when the answer (within's part) gives it time left, 0 when not, or -errno. */
+static int lease_call(struct etcd_client *c, const char *path, int64_t lease, const char *within)
 {
 	json_object *req = json_object_new_object(), *reply = NULL;
 	int rc;
 
 	json_object_object_add(req, "ID", etcd_json_int(lease));
-	rc = etcd_post(c, "/v3/lease/keepalive", req, true, &reply);
+	rc = etcd_post(c, path, req, true, &reply);
 	if (rc == 0)
-		rc = etcd_int(json_object_object_get(reply, "result"), "TTL") > 0;
+		rc = etcd_int(within ? json_object_object_get(reply, within) : reply, "TTL") > 0;
 	json_object_put(reply);
 	return rc;
 }
 
+/* Renew lease to the TTL it was granted with: 1 renewed, 0 gone, or -errno. */
+int etcd_keep_alive(struct etcd_client *c, int64_t lease)
+{
+	return lease_call(c, "/v3/lease/keepalive", lease, "result");
+}
+
 int etcd_lease_alive(struct etcd_client *c, int64_t lease)
 {
-	json_object *req = json_object_new_object(), *reply = NULL;
-	int rc;
-
-	json_object_object_add(req, "ID", etcd_json_int(lease));
-	rc = etcd_post(c, "/v3/lease/timetolive", req, true, &reply);
-	if (rc == 0)
-		rc = etcd_int(reply, "TTL") > 0;
-	json_object_put(reply);
-	return rc;
+	return lease_call(c, "/v3/lease/timetolive", lease, NULL);
 }
 
 /* --- the session lease and the watch ------------------------------------- */

@@ -120,7 +120,7 @@ static void transaction_clear(struct etcd_store *es)
 		free(es->lines[i].end);
 	}
 	es->entry_count = es->write_count = es->generation_count = es->line_count = 0;
-	es->in_write = false;
+	es->in_write = es->foreign_lease = false;
 }
 
 /* Read lock key from etcd into e's fields (absent: existed false). */
@@ -378,6 +378,7 @@ static bool other_daemons_lease(struct etcd_store *es, const struct entry *e,
 	if (etcd_lease_alive(es->client, other) != 1)
 		return false; /* gone, or no answer: the lock stays where it is */
 	*lease = other;
+	es->foreign_lease = true;
 	return true;
 }
 
@@ -531,8 +532,8 @@ static int etcd_store_commit(struct store *base)
 	epoch = etcd_spaces_epoch(es, 1u << SPACE_LOCKS); /* what its answer will be as of */
 	doubt_before = es->in_doubt;
 	rc = etcd_txn(es, req, &reply);
-	if (rc == -ENOENT)
-		rc = -EAGAIN; /* a lease it names expired meanwhile (nothing written): decide again */
+	if (rc == -ENOENT && es->foreign_lease)
+		rc = -EAGAIN; /* that lease expired meanwhile (nothing written): decide again */
 	if (rc < 0 && es->in_doubt && !doubt_before)
 		undo_remember(es);
 	if (rc == 0) {
@@ -1000,14 +1001,6 @@ static int etcd_store_dir_kept(struct store *base, const char *path)
 
 /* --- the line of waiters ------------------------------------------------- */
 
-static char *instance_text(const struct instance *in)
-{
-	char *text;
-
-	return asprintf(&text, "%s %d %" PRIu64, in->host, (int)in->pid, in->start_time) < 0 ? NULL
-											     : text;
-}
-
 static char *waiter_value(const struct instance *in, bool parked)
 {
 	json_object *obj = json_object_new_object();
@@ -1028,7 +1021,7 @@ static int etcd_store_waiter_add(struct store *base, const char *key, const stru
 				 int64_t *id)
 {
 	struct etcd_store *es = etcd_of(base);
-	char *who = instance_text(in), *k = NULL, *value = waiter_value(in, false);
+	char *who = etcd_instance_text(in), *k = NULL, *value = waiter_value(in, false);
 	int rc;
 
 	assert(es->in_write);

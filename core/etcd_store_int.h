@@ -125,6 +125,7 @@ struct etcd_store {
 	uint64_t nonce;
 	/* The open write transaction. */
 	bool in_write;
+	bool foreign_lease; /* ...it puts a lock on another daemon's session lease */
 	/* The bound holds of the lock the last read outside a transaction found. */
 	struct store_holds read_holds;
 	int64_t read_holds_id;
@@ -303,6 +304,9 @@ int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
 
 /* A lock's tags and note, as store_get_row gives them (store_text_clear). */
 int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
+
+/* A daemon as lock values and keys name it: "HOST PID START" (malloc'd; NULL: no memory). */
+char *etcd_instance_text(const struct instance *in);
 
 /* The session lease the lock's "leases" gives for daemon in (0: not known). */
 int64_t etcd_lock_lease_of(const struct etcd_lock *l, const struct instance *in);

@@ -50,7 +50,8 @@ wait_jobs
 for p in s1 s2 x; do
 	is "$(tr '\n' ' ' <"$T/$p.out")" "OK OK OK OK " "$p: every call succeeded"
 done
-wait_until test -z "$(etcd_get "$PREFIX/locks/config")"
+no_key() { [ -z "$(etcd_get "$PREFIX/locks/$1")" ]; }
+wait_until no_key config
 ok $? "no lock is left in etcd"
 
 lease_of() { etcdctl --endpoints="$ETCD_URLS" get "$PREFIX/locks/$1" -w fields | sed -n 's/^"Lease" : //p'; }
