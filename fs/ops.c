@@ -473,6 +473,20 @@ static int take(struct lockfs *fs, struct request *req, const char *key, const s
  * holder, or -errno.  Opens wait up to the timeout in force; bound holds
  * of flock and fcntl wait without one, as the kernel's own locks do.
  */
+/*
+ * Is fresh the parked request's call made again?  An open by an open; a
+ * bound request by one through the same description, for the same owner
+ * and mode (the parked one's description may be closed and gone since).
+ */
+static bool resumes(const struct request *parked, const struct request *fresh)
+{
+	if (parked->bound != fresh->bound)
+		return false;
+	return !fresh->bound ||
+	       (parked->handle == fresh->handle && parked->hold.binding == fresh->hold.binding &&
+		parked->hold.owner == fresh->hold.owner && parked->hold.shared == fresh->hold.shared);
+}
+
 static int acquire(struct lockfs *fs, struct request *req, const char *key, unsigned flags,
 		   enum acquire_how how, struct lock_grant *grant, struct lock_info *info)
 {
@@ -486,7 +500,7 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 
 	if (how == ACQUIRE_WAIT && req->state == REQUEST_NEW)
 		parked = waitq_parked(&fs->waitq, key, req->tid);
-	if (parked && waitq_resume(&fs->waitq, parked, req) == 0) {
+	if (parked && resumes(parked, req) && waitq_resume(&fs->waitq, parked, req) == 0) {
 		/* Back within a second of an interrupt: same place, same deadline. */
 		lockfs_offer_to_head(fs, key);
 		return REQUEST_HELD;

@@ -91,4 +91,30 @@ is "$err" ETIMEDOUT "the retried open still times out"
 [ "$interrupted_ms" -ge 0 ] && [ "$interrupted_ms" -lt 2000 ] &&
 	[ "$ms" -ge 1900 ] && [ "$ms" -lt $((interrupted_ms + 2000)) ]
 ok $? "at the original deadline, not a fresh one (${ms} ms, interrupted at ${interrupted_ms} ms)"
+
+# A flock interrupted in line, its file closed, and a flock through a new
+# description of the same file within the second: a request of its own,
+# not the interrupted one taken up again (whose description is gone).  It
+# gets the lock, and its own close releases it.
+LOCKOP=${LOCKFS_LOCKOP:?LOCKFS_LOCKOP is not set}
+"$LOCKOP" open 0 "$MNT/again" rc + flock 0 ex + mark "$T/again.held" + await "$T/again.go" \
+	>"$T/again.holder" &
+holder=$!
+wait_until test -e "$T/again.held"
+"$LOCKOP" open 0 "$MNT/again" rc + alarm 300 + flock 0 ex + close 0 + open 1 "$MNT/again" rc + \
+	flock 1 ex + mark "$T/again.got" + await "$T/again.end" >"$T/again.out" 2>&1 &
+second=$!
+interrupted_again() { grep -q EINTR "$T/again.out" && waiters_are "$MNT/again" 1; }
+wait_until interrupted_again
+ok $? "the first flock is interrupted, and the second waits"
+touch "$T/again.go"
+wait_until test -e "$T/again.got"
+ok $? "the flock through the new description gets the lock when the holder goes"
+is "$(tr '\n' ' ' <"$T/again.out")" "OK OK EINTR OK OK OK OK " \
+	"open, alarm, the interrupted flock (EINTR), close, open, flock, mark"
+is "$(xattr "$MNT/again" user.lock.owner)" "flock:$second" "held by its flock"
+touch "$T/again.end"
+wait "$second" "$holder"
+wait_until test ! -e "$MNT/again"
+ok $? "its close releases the lock"
 finish
