@@ -96,8 +96,10 @@ void handles_opened(struct handle *handle)
 		}
 	}
 	name->count++;
-	if (handle->record_count)
+	if (handle->record_count) {
 		name->records++;
+		handle->records_counted = true;
+	}
 	handle->counted = true;
 }
 
@@ -105,7 +107,7 @@ void handles_close(struct handles *h, struct handle *handle)
 {
 	struct open_name *name = handle->counted ? find_name(h, handle->key) : NULL;
 
-	if (name && handle->record_count)
+	if (name && handle->records_counted)
 		name->records--;
 	if (name && --name->count == 0) {
 		hmap_remove(&h->names, &name->link);
@@ -193,8 +195,10 @@ static int add_record_owner(struct handles *h, struct handle *handle, uint64_t o
 		handle->record_owners = owners;
 		handle->record_cap = cap;
 	}
-	if (!handle->record_count && handle->counted && (name = find_name(h, handle->key)))
+	if (!handle->records_counted && handle->counted && (name = find_name(h, handle->key))) {
 		name->records++;
+		handle->records_counted = true;
+	}
 	handle->record_owners[handle->record_count++] = owner;
 	handle->holds |= HOLD_RECORD;
 	return 0;

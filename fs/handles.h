@@ -39,6 +39,7 @@ struct handle {
 	bool flock_shared;    /* its flock hold is LOCK_SH */
 	uint64_t *record_owners; /* lock owners of record locks taken through it */
 	size_t record_count, record_cap;
+	bool records_counted; /* counted in its key's descriptions with record locks */
 	struct handle *next_closed; /* in the registry's closed list (below) */
 	bool warned; /* ...and the log said its holds wait for the store */
 };
