@@ -39,7 +39,10 @@ int etcd_grant_lease(struct etcd_store *es, int64_t ttl, int64_t *lease)
 	return rc == 0 && !*lease ? -EIO : rc;
 }
 
-/* POST lease's ID to path: 1 when the answer (within's part) gives it time left, 0 when not, or -errno. */
+/*
+ * POST lease's ID to path: 1 when the answer (its part within, if named)
+ * gives it time left, 0 when not, or -errno.
+ */
 static int lease_call(struct etcd_client *c, const char *path, int64_t lease, const char *within)
 {
 	json_object *req = json_object_new_object(), *reply = NULL;

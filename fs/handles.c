@@ -144,11 +144,21 @@ void handles_requeue_closed(struct handles *h)
 	handles_keep_closed(h, first);
 }
 
-bool handles_closed_on(const struct handles *h, const char *key)
+bool handles_closed_owner(const struct handles *h, const char *key, enum store_binding binding,
+			  uint64_t owner)
 {
-	for (const struct handle *c = h->closed; c; c = c->next_closed)
-		if (strcmp(c->key, key) == 0)
-			return true;
+	for (const struct handle *c = h->closed; c; c = c->next_closed) {
+		if (strcmp(c->key, key) != 0)
+			continue;
+		if (binding == STORE_BOUND_FLOCK) {
+			if ((c->holds & HOLD_FLOCK) && c->flock_owner == owner)
+				return true;
+			continue;
+		}
+		for (size_t i = 0; i < c->record_count; i++)
+			if (c->record_owners[i] == owner)
+				return true;
+	}
 	return false;
 }
 

@@ -74,8 +74,12 @@ void handles_close(struct handles *h, struct handle *handle);
 void handles_keep_closed(struct handles *h, struct handle *handle);
 void handles_requeue_closed(struct handles *h);
 
-/* Is a closed description of key still on the closed list? */
-bool handles_closed_on(const struct handles *h, const char *key);
+/*
+ * Does a closed description still on the closed list carry a hold of key
+ * for owner: a flock one (binding STORE_BOUND_FLOCK) or a record lock?
+ */
+bool handles_closed_owner(const struct handles *h, const char *key, enum store_binding binding,
+			  uint64_t owner);
 
 /* Number of descriptions open on key. */
 unsigned handles_open_on(const struct handles *h, const char *key);

@@ -93,8 +93,9 @@ static int take_hold(struct lockfs *fs, struct request *req, int conflict)
 
 	if (handle->holds & HOLD_OPEN)
 		return 0; /* its open holds the lock for it already */
-	if (handles_closed_on(&fs->handles, handle->key))
-		return -EAGAIN; /* a closed file's holds of it go first: their owner may be this one */
+	/* A closed file's hold for this owner goes first, or it would pass for this one's. */
+	if (handles_closed_owner(&fs->handles, handle->key, req->hold.binding, req->hold.owner))
+		return -EAGAIN;
 	rc = bind_open_lock(fs, req, handle);
 	if (rc != 0) {
 		if (rc > 0)

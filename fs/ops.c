@@ -474,17 +474,19 @@ static int take(struct lockfs *fs, struct request *req, const char *key, const s
  * of flock and fcntl wait without one, as the kernel's own locks do.
  */
 /*
- * Is fresh the parked request's call made again?  An open by an open; a
- * bound request by one through the same description, for the same owner
- * and mode (the parked one's description may be closed and gone since).
+ * Is fresh the parked request's call made again?  An open by an open (each
+ * open has a description of its own, a bound one too); a flock or record
+ * lock by one through the same description, for the same owner and mode
+ * (the parked one's description may be closed and gone since).
  */
 static bool resumes(const struct request *parked, const struct request *fresh)
 {
-	if (parked->bound != fresh->bound)
+	bool open = !fresh->bound || fresh->hold.binding == STORE_BOUND_OPEN;
+
+	if (parked->bound != fresh->bound || parked->hold.binding != fresh->hold.binding)
 		return false;
-	return !fresh->bound ||
-	       (parked->handle == fresh->handle && parked->hold.binding == fresh->hold.binding &&
-		parked->hold.owner == fresh->hold.owner && parked->hold.shared == fresh->hold.shared);
+	return open || (parked->handle == fresh->handle && parked->hold.owner == fresh->hold.owner &&
+			parked->hold.shared == fresh->hold.shared);
 }
 
 static int acquire(struct lockfs *fs, struct request *req, const char *key, unsigned flags,

@@ -56,6 +56,30 @@ rm "$MNT/line"
 wait_jobs
 is "$(tr '\n' ' ' <"$T/order")" "python second " "it kept its place ahead of the second waiter"
 
+# The same in a directory whose opens are bound (each open a description of its own).
+mkdir "$MNT/bound" && setfattr -n user.lock.open -v bound "$MNT/bound"
+exec 8>"$MNT/bound/line"
+/usr/bin/python3 - "$MNT/bound/line" "$T/bound.order" "$T/bound.interrupted" 8>&- <<'PYEOF' &
+import os, signal, sys
+signal.signal(signal.SIGUSR1, lambda *_: open(sys.argv[3], "w").close())
+fd = os.open(sys.argv[1], os.O_WRONLY)
+with open(sys.argv[2], "a") as f:
+    f.write("python\n")
+os.close(fd)
+PYEOF
+first=$!
+wait_until waiters_are "$MNT/bound/line" 1
+( "$FSOP" open "$MNT/bound/line" w >/dev/null && echo second >>"$T/bound.order" ) 8>&- &
+wait_until waiters_are "$MNT/bound/line" 2
+kill -USR1 "$first"
+wait_until test -e "$T/bound.interrupted"
+ok $? "bound: the signal answered the first waiter's open with EINTR"
+wait_until waiters_are "$MNT/bound/line" 2
+is "$(waiters "$MNT/bound/line")" 2 "bound: the interrupted program is waiting again"
+exec 8>&-
+wait_jobs
+is "$(tr '\n' ' ' <"$T/bound.order")" "python second " "bound: it kept its place ahead of the second waiter"
+
 # ... and its deadline: interrupted after 1 s of a 2 s timeout, it times out at 2 s.
 unmount_lockfs
 assert_clean_exit
