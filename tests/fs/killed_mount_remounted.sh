@@ -5,8 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_mounts.sh"
 
-# serving_or_gone: the mountpoint answers, or the daemon has exited (for wait_until).
-serving_or_gone() { stat "$MNT" || ! kill -0 "$DAEMON_PID"; }
+# serving_or_gone: a lockfs mount is at the mountpoint and answers, or the daemon has
+# exited (for wait_until).  Between detaching the dead mount and mounting, the plain
+# directory answers too: that is not serving yet.
+serving_or_gone() { { [ "$(layers "$MNT")" -ge 1 ] && stat "$MNT"; } || ! kill -0 "$DAEMON_PID"; }
 
 mount_lockfs || exit 1
 touch "$MNT/held"
