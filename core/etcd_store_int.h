@@ -25,13 +25,13 @@
 #define OWN_REVISIONS 64		 /* own commits remembered, to tell their events apart */
 #define READ_CACHE    32		 /* range answers kept while the epoch holds */
 
-/* A lock as its JSON says. */
 /* A daemon with holds on a lock, and its session lease as it wrote it there. */
 struct etcd_lease_of {
 	struct instance instance;
 	int64_t lease;
 };
 
+/* A lock as its JSON says. */
 struct etcd_lock {
 	char owner[STORE_TEXT_MAX];
 	int64_t count;

@@ -466,14 +466,6 @@ static int take(struct lockfs *fs, struct request *req, const char *key, const s
 }
 
 /*
- * Take the lock of key for req (how: a CREATE, which never waits; a try,
- * which never waits either; or a wait, in line), or queue req for it.
- * Returns 0 when taken (grant and, when given, info filled; the caller
- * answers), REQUEST_ANSWERED, REQUEST_HELD, -EBUSY for a try that met a
- * holder, or -errno.  Opens wait up to the timeout in force; bound holds
- * of flock and fcntl wait without one, as the kernel's own locks do.
- */
-/*
  * Is fresh the parked request's call made again?  An open by an open (each
  * open has a description of its own, a bound one too); a flock or record
  * lock by one through the same description, for the same owner and mode
@@ -489,6 +481,14 @@ static bool resumes(const struct request *parked, const struct request *fresh)
 			parked->hold.shared == fresh->hold.shared);
 }
 
+/*
+ * Take the lock of key for req (how: a CREATE, which never waits; a try,
+ * which never waits either; or a wait, in line), or queue req for it.
+ * Returns 0 when taken (grant and, when given, info filled; the caller
+ * answers), REQUEST_ANSWERED, REQUEST_HELD, -EBUSY for a try that met a
+ * holder, or -errno.  Opens wait up to the timeout in force; bound holds
+ * of flock and fcntl wait without one, as the kernel's own locks do.
+ */
 static int acquire(struct lockfs *fs, struct request *req, const char *key, unsigned flags,
 		   enum acquire_how how, struct lock_grant *grant, struct lock_info *info)
 {
