@@ -141,6 +141,8 @@ int etcd_client_new(const struct etcd_config *cfg, struct etcd_client **out)
 	curl_easy_setopt(c->curl, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http");
+	/* The members are reached directly: http_proxy in the environment is not for them. */
+	curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, keep_reply);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
 	curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);

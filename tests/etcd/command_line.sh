@@ -2,7 +2,8 @@
 # The etcd backend's options: a bad URL, prefix, timeout or session TTL, a
 # cluster that does not answer, and etcd options without --etcd are each
 # refused with one line naming what was typed, before anything is mounted;
-# a member that is down at mount time does not stop the mount.
+# a member that is down at mount time does not stop the mount, nor does a
+# proxy set in the environment.
 . "$(dirname "$0")/lib.sh"
 
 refused() { # DESCRIPTION WANTED-GLOB ARGS...
@@ -53,4 +54,14 @@ wait_until is_mounted
 ok $? "the fstab form mounts: source etcd, -o etcd=URL+URL,etcd-prefix=P"
 touch "$MNT/fstab" && [ -n "$(etcd_get "$PREFIX/locks/fstab")" ]
 ok $? "and serves the same cluster"
+rm "$MNT/fstab"
+unmount_lockfs
+assert_clean_exit
+
+# A proxy in the environment (as on many a desktop) is not for the members.
+http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 \
+	mount_etcd -o etcd-timeout=2 || exit 1
+ok 0 "a mount with http_proxy set to a port where nothing listens mounts"
+touch "$MNT/proxied" && [ -n "$(etcd_get "$PREFIX/locks/proxied")" ]
+ok $? "and its locks reach the cluster directly"
 finish
