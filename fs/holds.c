@@ -18,6 +18,7 @@
  */
 #include "ops.h"
 #include "instance.h"
+#include "name.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -313,8 +314,15 @@ void holds_retry_closed(struct lockfs *fs)
 	int rc = 0;
 
 	/* Oldest first, until one fails; that one goes to the end, so none blocks the rest for good. */
-	while (fs->handles.closed && (rc = give_up_closed(fs, NULL, fs->handles.closed)) == 0)
-		;
+	while (fs->handles.closed) {
+		char key[KEY_MAX_BYTES + 1];
+
+		snprintf(key, sizeof(key), "%s", fs->handles.closed->key);
+		rc = give_up_closed(fs, NULL, fs->handles.closed);
+		if (rc < 0)
+			break;
+		lockfs_offer_to_head(fs, key); /* a waiter of the same owner waited for this */
+	}
 	if (rc < 0) {
 		handles_requeue_closed(&fs->handles);
 		retry_closed_after(fs, rc, false);

@@ -35,7 +35,8 @@ int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st);
 
 /*
  * The first waiter of key as a successor for a release (next filled), or
- * NULL when nobody waits.
+ * NULL when nobody waits, or when a closed description still holds key for
+ * that waiter's owner.
  */
 struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_successor *next);
 
