@@ -116,6 +116,9 @@ int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
 			opts->cluster.timeout_ms / 1000.0);
 	else if (rc == -EINVAL)
 		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, why);
+	else if (rc == -ENOENT)
+		fprintf(stderr, "lockfs: etcd at '%s': not an etcd client URL (HTTP 404; a peer port?)\n",
+			cli->urls);
 	else
 		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, strerror(-rc));
 	return -1;

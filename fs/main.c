@@ -817,6 +817,13 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	}
 	cache = cli->positional[0];
 	mountpoint = cli->positional[1];
+	/* fstab's source "etcd" with its etcd= option forgotten: not a cache to make. */
+	if ((strcmp(cache, "etcd") == 0 || strncmp(cache, "etcd:", 5) == 0) &&
+	    access(cache, F_OK) != 0) {
+		fprintf(stderr, "lockfs: source '%s' needs -o etcd=URL[+URL...] (or --etcd=URL)\n",
+			cache);
+		return EXIT_USAGE;
+	}
 	state = check_mountpoint(mountpoint, &fs->opts.mountpoint);
 	if (state == MOUNTPOINT_REFUSED)
 		return EXIT_BAD;

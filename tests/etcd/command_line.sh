@@ -32,8 +32,13 @@ is $? 2 "an etcd option without --etcd is a usage error (status 2)"
 refused "a cache directory beside --etcd" "*unexpected argument '$T/cache'*" --etcd="$ETCD_URLS" "$T/cache" "$MNT"
 refused "a cluster that does not answer" "*etcd at 'http://127.0.0.1:9': no member answered within 0.3 s*" \
 	--etcd=http://127.0.0.1:9 --etcd-timeout=0.3 "$MNT"
-[ ! -e "$T/cache" ]
-ok $? "no cache directory was made"
+refused "a peer URL" "*etcd at '$(cluster_peer 1)': not an etcd client URL (HTTP 404; a peer port?)" \
+	--etcd="$(cluster_peer 1)" "$MNT"
+(cd "$T" && "$LOCKFS" etcd "$MNT" -o timeout=2 >"$T/out" 2>&1)
+is "$?: $(cat "$T/out")" "2: lockfs: source 'etcd' needs -o etcd=URL[+URL...] (or --etcd=URL)" \
+	"fstab's source 'etcd' without etcd= is a usage error, not a cache named etcd"
+[ ! -e "$T/cache" ] && [ ! -e "$T/etcd" ] && ! is_mounted
+ok $? "no cache directory was made, nothing mounted"
 
 cluster_kill 1
 # The first member is down, the cluster is not electing (on a busy machine
@@ -64,4 +69,18 @@ http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127
 ok 0 "a mount with http_proxy set to a port where nothing listens mounts"
 touch "$MNT/proxied" && [ -n "$(etcd_get "$PREFIX/locks/proxied")" ]
 ok $? "and its locks reach the cluster directly"
+rm "$MNT/proxied"
+unmount_lockfs
+assert_clean_exit
+
+# scripts/start with --etcd: no cache directory, the cluster named in its line.
+out=$(LOCKFS_BIN=$LOCKFS LOCKFS_CACHE=$T/startcache \
+	"${LOCKFS_SOURCE:?LOCKFS_SOURCE is not set}/scripts/start" "$MNT" --etcd="$ETCD_URLS" \
+	--etcd-prefix="$PREFIX" 2>&1)
+is "$?: $out" "0: lockfs: etcd at $ETCD_URLS mounted on $MNT (stop: fusermount3 -u $MNT)" \
+	"scripts/start mounts the etcd backend and says so"
+touch "$MNT/started" && [ -n "$(etcd_get "$PREFIX/locks/started")" ] && [ ! -e "$T/startcache" ]
+ok $? "its locks reach the cluster, and no cache directory was made"
+rm "$MNT/started" && fusermount3 -u "$MNT"
+ok $? "and it stops as it says"
 finish
