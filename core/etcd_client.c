@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ struct etcd_client {
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static _Atomic bool answering = true;
+static _Atomic etcd_reach_fn reach_fn;
 
 static void init_curl(void)
 {
@@ -195,6 +198,19 @@ static double monotonic(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void etcd_on_reach(etcd_reach_fn fn)
+{
+	atomic_store(&reach_fn, fn);
+}
+
+void etcd_reach(const struct etcd_config *cfg, bool now)
+{
+	etcd_reach_fn fn = atomic_load(&reach_fn);
+
+	if (atomic_exchange(&answering, now) != now && fn)
+		fn(now, cfg);
+}
+
 /*
  * One request, tried on each member in turn until one answers or the
  * timeout has passed (a pause of ROUND_PAUSE after each round, as during an
@@ -259,6 +275,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 		if (status == 200 && obj) {
 			c->member = m; /* stay with the member that answers */
 			*reply = obj;
+			etcd_reach(cfg, true);
 			return 0;
 		}
 		if (status >= 400 && status < 500) {
@@ -273,6 +290,7 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 			return -EINPROGRESS;
 	}
 	c->member = (c->member + 1) % cfg->url_count;
+	etcd_reach(cfg, false);
 	return -ETIMEDOUT;
 }
 

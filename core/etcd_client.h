@@ -66,6 +66,16 @@ typedef int (*etcd_line_fn)(void *ctx, json_object *obj);
 int etcd_stream(struct etcd_client *c, const char *path, const char *body, etcd_line_fn line,
 		void *ctx, const volatile bool *stop);
 
+/*
+ * Whether the cluster answers, as the calls find it: a call that no member
+ * answered within the timeout says false, a call answered says true.  fn
+ * (NULL: nobody) is told of each change, once, from the thread that saw
+ * it.  One cluster per process.
+ */
+typedef void (*etcd_reach_fn)(bool answering, const struct etcd_config *cfg);
+void etcd_on_reach(etcd_reach_fn fn);
+void etcd_reach(const struct etcd_config *cfg, bool answering);
+
 /* base64 of n bytes (malloc'd, NUL-terminated), or NULL. */
 char *etcd_base64(const void *data, size_t n);
 

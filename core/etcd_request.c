@@ -460,8 +460,11 @@ int etcd_settle(struct etcd_store *es, int64_t *revision)
 		}
 		json_object_put(reply);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec + now.tv_nsec / 1e9 >= deadline)
+		if (now.tv_sec + now.tv_nsec / 1e9 >= deadline) {
+			if (rc == -EINPROGRESS)
+				etcd_reach(&es->opts.cluster, false); /* taken each time, never answered */
 			return rc == -EINPROGRESS ? -ETIMEDOUT : rc;
+		}
 	}
 }
 

@@ -5,12 +5,14 @@
  * also be separated with '+': -o etcd=http://a:2379+http://b:2379.
  */
 #include "etcd_cli.h"
+#include "lockfs.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #define DEFAULT_PREFIX	    "/lockfs"
 #define DEFAULT_TIMEOUT_MS  1000
@@ -101,6 +103,24 @@ fail:
 	return -1;
 }
 
+/* The etcd client's word that the cluster stopped, or started again, answering. */
+static void log_reach(bool answering, const struct etcd_config *cfg)
+{
+	char urls[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < cfg->url_count && len < sizeof(urls); i++)
+		len += (size_t)snprintf(urls + len, sizeof(urls) - len, "%s%s", i ? "," : "",
+					cfg->urls[i]);
+	if (answering)
+		lockfs_log(LOG_INFO, "etcd at '%s': a member answers again", urls);
+	else
+		lockfs_log(LOG_WARNING,
+			   "etcd at '%s': no member answers within %g s; what cannot wait fails "
+			   "with EIO until one does",
+			   urls, cfg->timeout_ms / 1000.0);
+}
+
 int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
 {
 	struct store *st;
@@ -109,6 +129,7 @@ int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
 
 	if (rc == 0) {
 		store_close(st);
+		etcd_on_reach(log_reach); /* from now on, the log says when that changes */
 		return 0;
 	}
 	if (rc == -ETIMEDOUT || rc == -EIO)

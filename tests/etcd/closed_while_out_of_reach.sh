@@ -21,6 +21,8 @@ ok $? "a directory whose opens are bound"
 
 given_up_later() { [ "$(grep -c "a closed file's hold is given up once" "$T/daemon.log")" = "$1" ]; }
 given_up() { [ "$(grep -c "a closed file's hold is given up$" "$T/daemon.log")" = "$1" ]; }
+# logged N "LINE": the daemon's log has LINE N times.
+logged() { [ "$(grep -c -- "$2" "$T/daemon.log")" = "$1" ]; }
 
 # close_out_of_reach FILE WHAT: FILE is held through the first mount by fd
 # 9 of this shell; close fd 9 while the proxy lets nothing through.
@@ -34,6 +36,8 @@ close_out_of_reach() {
 	ok $? "$what: the daemon could not give the hold up, and says it will"
 	[ ! -e "$CONTROL/swallow-txn" ] && [ -e "$CUT" ]
 	ok $? "$what: ...its release was never carried out (the proxy took the order)"
+	wait_until logged "$3" "etcd at '.*': no member answers within 0.3 s; what cannot wait fails with EIO"
+	ok $? "$what: the log says that no member answers"
 	[ -n "$(etcd_get "$PREFIX/locks/$file")" ]
 	ok $? "$what: the lock is still held in etcd meanwhile"
 	flock -n "$MNT2/$file" true
@@ -43,6 +47,8 @@ close_out_of_reach() {
 	ok $? "$what: once the cluster answers, the hold is given up and the other mount takes it"
 	[ -z "$(etcd_get "$PREFIX/locks/$file")" ]
 	ok $? "$what: ...no lock is left in etcd"
+	logged "$3" "etcd at '.*': a member answers again$"
+	ok $? "$what: ...and the log says that a member answers again"
 }
 
 exec 9>"$MNT/flocked"
