@@ -156,6 +156,7 @@ int etcd_lock_from_json(json_object *obj, struct etcd_lock *l)
 	etcd_copy_field(obj, "comm", l->holder.comm, sizeof(l->holder.comm));
 	etcd_copy_field(obj, "host", l->holder.host, sizeof(l->holder.host));
 	l->lease_ttl = etcd_int(obj, "lease_ttl");
+	l->by_lockfs = json_object_object_get_ex(obj, "instance", NULL);
 	if (rc == 0 && *etcd_text(obj, "holds"))
 		rc = store_holds_decode(etcd_text(obj, "holds"), &l->holds);
 	if (rc == 0)
@@ -194,15 +195,19 @@ char *etcd_lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, 
 		json_object_object_add(obj, "expire", json_object_new_double(l->expire_time));
 	if (l->lease_ttl)
 		json_object_object_add(obj, "lease_ttl", json_object_new_int64(l->lease_ttl));
-	json_object_object_add(obj, "uid", json_object_new_int64(l->holder.uid));
-	json_object_object_add(obj, "gid", json_object_new_int64(l->holder.gid));
-	json_object_object_add(obj, "pid", json_object_new_int64(l->holder.pid));
-	json_object_object_add(obj, "start_time", etcd_json_int((int64_t)l->holder.start_time));
-	json_object_object_add(obj, "comm", json_object_new_string(l->holder.comm));
-	json_object_object_add(obj, "host", json_object_new_string(l->holder.host));
+	if (l->by_lockfs) { /* another client's lock stays one, whatever lockfs changes in it */
+		json_object_object_add(obj, "uid", json_object_new_int64(l->holder.uid));
+		json_object_object_add(obj, "gid", json_object_new_int64(l->holder.gid));
+		json_object_object_add(obj, "pid", json_object_new_int64(l->holder.pid));
+		json_object_object_add(obj, "start_time",
+				       etcd_json_int((int64_t)l->holder.start_time));
+		json_object_object_add(obj, "comm", json_object_new_string(l->holder.comm));
+		json_object_object_add(obj, "host", json_object_new_string(l->holder.host));
+	}
 	json_object_object_add(
 	    obj, "bound", json_object_new_string(first ? store_binding_name(first->binding) : ""));
-	json_object_object_add(obj, "instance", json_object_new_string(es->self));
+	if (l->by_lockfs)
+		json_object_object_add(obj, "instance", json_object_new_string(es->self));
 	if (holds)
 		json_object_object_add(obj, "holds", json_object_new_string(holds));
 	if ((leases = leases_to_json(es, l)))
@@ -235,7 +240,8 @@ int etcd_lock_to_row(const struct etcd_lock *l, int64_t id, int64_t generation,
 	if (n < 0)
 		return (int)n;
 	row->value_len = (size_t)n;
-	row->has_holder = true;
+	/* Another client's lock, as a typed_diskcache SyncLock: no holder, no generation. */
+	row->has_holder = l->by_lockfs;
 	row->holder = l->holder;
 	row->holder.generation = generation;
 	return 0;

@@ -689,6 +689,7 @@ static int64_t etcd_store_put_lock(struct store *base, const char *key, int64_t 
 		return -ENOMEM;
 	if (lock->holder)
 		l->holder = *lock->holder;
+	l->by_lockfs = lock->holder != NULL;
 	e->present = e->dirty = true;
 	return e->id;
 }

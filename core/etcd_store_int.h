@@ -46,6 +46,7 @@ struct etcd_lock {
 	int64_t lease_ttl; /* the TTL its own lease was granted with (0: none) */
 	struct etcd_lease_of *leases; /* "leases": the session lease of each daemon with holds */
 	size_t lease_count;
+	bool by_lockfs; /* written by a lockfs daemon ("instance"): holder and generation known */
 };
 
 /*

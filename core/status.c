@@ -195,7 +195,8 @@ int lock_format_status(const char *key, const struct lock_info *info, unsigned w
 	}
 	if (info->made_by_lockfs)
 		line_int(&t, "generation", info->holder.generation);
-	line_time(&t, "acquired", info->acquired);
+	if (info->acquired > 0) /* another etcd client's lock may not say */
+		line_time(&t, "acquired", info->acquired);
 	if (info->expires)
 		line_time(&t, "expires", info->expire_time);
 	if (info->tags && info->tags[0])

@@ -123,6 +123,8 @@ static int lock_attr_value(struct lockfs *fs, const char *key, const struct lock
 		return info->tags && info->tags[0] ? snprintf(out, cap, "%s", info->tags)
 						   : -ENODATA;
 	case ATTR_ACQUIRED:
+		if (info->acquired <= 0)
+			return -ENODATA; /* another etcd client's lock may not say */
 		format_seconds(info->acquired, out, cap);
 		return (int)strlen(out);
 	case ATTR_WAITERS:

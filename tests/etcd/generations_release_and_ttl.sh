@@ -60,5 +60,23 @@ ok $? "unrenewed, it expires"
 key_gone() { [ -z "$(etcd_get "$PREFIX/locks/$1")" ]; }
 wait_until key_gone short/t
 ok $? "and etcd drops its key"
+
+# A lock another etcd client wrote, with only owner and count: a lock not
+# made by lockfs, as a typed_diskcache SyncLock is in a cache.
+etcdctl --endpoints="$ETCD_URLS" put "$PREFIX/locks/ext" '{"owner":"ext-1","count":1}' >/dev/null
+wait_until test -e "$MNT/ext"
+ok $? "another client's lock shows"
+is "$(cat "$MNT/ext")" "$(printf 'key: ext\nowner: ext-1\ncount: 1')" \
+	"its status has the lines that apply, no holder, no time, no generation"
+is "$(xattr "$MNT/ext" user.lock.acquired) $(xattr "$MNT/ext" user.lock.pid) $(xattr "$MNT/ext" user.lock.generation)" \
+	"ENODATA ENODATA ENODATA" "acquired, pid and generation have no value"
+setfattr -n user.lock.tags -v t "$MNT2/ext" && is "$(xattr "$MNT/ext" user.lock.tags)" t "tags set on it"
+value=$(etcd_get "$PREFIX/locks/ext")
+[[ $value != *'"instance"'* && $value != *'"pid"'* ]]
+ok $? "lockfs wrote it back as another client's lock ($value)"
+is "$("$FSOP" open "$MNT2/ext" wcx)" EEXIST "it is held: an exclusive create through the other mount fails"
+etcdctl --endpoints="$ETCD_URLS" del "$PREFIX/locks/ext" >/dev/null
+wait_until test ! -e "$MNT/ext"
+ok $? "deleted by its client, it goes"
 stop_second
 finish
