@@ -205,9 +205,12 @@ void etcd_on_reach(etcd_reach_fn fn)
 
 void etcd_reach(const struct etcd_config *cfg, bool now)
 {
-	etcd_reach_fn fn = atomic_load(&reach_fn);
+	etcd_reach_fn fn;
 
-	if (atomic_exchange(&answering, now) != now && fn)
+	if (atomic_load(&answering) == now || atomic_exchange(&answering, now) == now)
+		return; /* no change: every answered call comes here */
+	fn = atomic_load(&reach_fn);
+	if (fn)
 		fn(now, cfg);
 }
 

@@ -94,9 +94,8 @@ static int take_hold(struct lockfs *fs, struct request *req, int conflict)
 
 	if (handle->holds & HOLD_OPEN)
 		return 0; /* its open holds the lock for it already */
-	/* A closed file's hold for this owner goes first, or it would pass for this one's. */
-	if (handles_closed_owner(&fs->handles, handle->key, req->hold.binding, req->hold.owner))
-		return -EAGAIN;
+	if (ops_shadowed(fs, handle->key, req))
+		return -EAGAIN; /* a closed file's hold for this owner goes first */
 	rc = bind_open_lock(fs, req, handle);
 	if (rc != 0) {
 		if (rc > 0)

@@ -735,6 +735,12 @@ static int join_option_values(int argc, char *argv[], struct fuse_args *args)
 	return 0;
 }
 
+/* From fstab, mount(8) passes the source field first: "etcd" or "etcd:...". */
+static bool is_etcd_source(const char *source)
+{
+	return strcmp(source, "etcd") == 0 || strncmp(source, "etcd:", 5) == 0;
+}
+
 /* prepare() for the etcd backend: one MOUNTPOINT, and a cluster that answers. */
 static int prepare_etcd(struct cli *cli, struct fuse_args *args, struct lockfs *fs)
 {
@@ -742,10 +748,8 @@ static int prepare_etcd(struct cli *cli, struct fuse_args *args, struct lockfs *
 	const char *source = cli->positional[0];
 	enum mountpoint_state state;
 
-	/* From fstab, mount(8) passes the source field first: "etcd" or "etcd:...". */
 	if (cli->positional_count == 0 ||
-	    (cli->positional_count == 2 && strcmp(source, "etcd") != 0 &&
-	     strncmp(source, "etcd:", 5) != 0)) {
+	    (cli->positional_count == 2 && !is_etcd_source(source))) {
 		if (cli->positional_count == 0)
 			fprintf(stderr, "lockfs: need a MOUNTPOINT (see lockfs --help)\n");
 		else
@@ -818,8 +822,7 @@ static int prepare(int argc, char *argv[], struct cli *cli, struct fuse_args *ar
 	cache = cli->positional[0];
 	mountpoint = cli->positional[1];
 	/* fstab's source "etcd" with its etcd= option forgotten: not a cache to make. */
-	if ((strcmp(cache, "etcd") == 0 || strncmp(cache, "etcd:", 5) == 0) &&
-	    access(cache, F_OK) != 0) {
+	if (is_etcd_source(cache) && access(cache, F_OK) != 0) {
 		fprintf(stderr, "lockfs: source '%s' needs -o etcd=URL[+URL...] (or --etcd=URL)\n",
 			cache);
 		return EXIT_USAGE;

@@ -383,22 +383,17 @@ static void grant_waiter(struct lockfs *fs, struct request *waiter, const struct
 	waitq_decide(&fs->waitq, waiter, 0);
 }
 
-/*
- * A closed description still holds key for head's owner (its holds wait
- * for the store): head waits until they are given up, or the store would
- * take that hold for head's own and the retry would then release it.
- */
-static bool shadowed(struct lockfs *fs, const char *key, const struct request *head)
+bool ops_shadowed(struct lockfs *fs, const char *key, const struct request *req)
 {
-	return head->bound && fs->handles.closed &&
-	       handles_closed_owner(&fs->handles, key, head->hold.binding, head->hold.owner);
+	return req->bound &&
+	       handles_closed_owner(&fs->handles, key, req->hold.binding, req->hold.owner);
 }
 
 void lockfs_offer_to_head(struct lockfs *fs, const char *key)
 {
 	struct request *head;
 
-	while ((head = waitq_head(&fs->waitq, key)) && !shadowed(fs, key, head)) {
+	while ((head = waitq_head(&fs->waitq, key)) && !ops_shadowed(fs, key, head)) {
 		struct lock_ticket ticket = {.id = head->ticket, .instance = instance_self()};
 		bool shared = head->bound && head->hold.shared;
 		struct lock_grant grant;
@@ -750,7 +745,7 @@ struct request *ops_successor(struct lockfs *fs, const char *key, struct lock_su
 	struct request *head = waitq_head(&fs->waitq, key);
 
 	memset(next, 0, sizeof(*next));
-	if (head && shadowed(fs, key, head))
+	if (head && ops_shadowed(fs, key, head))
 		head = NULL; /* it keeps its place; offered once the closed hold is given up */
 	if (head) {
 		next->who = &head->who;

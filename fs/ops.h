@@ -34,6 +34,14 @@ int ops_inspect(struct lockfs *fs, const char *key, struct lock_info *info);
 int ops_node_attr(struct lockfs *fs, struct node *node, struct stat *st);
 
 /*
+ * Does a closed description still hold key for req's owner (a flock or
+ * record lock whose holds wait for the store)?  Then req waits until they
+ * are given up, in line or not: the store would take that hold for req's
+ * own, and the retry would then release it.
+ */
+bool ops_shadowed(struct lockfs *fs, const char *key, const struct request *req);
+
+/*
  * The first waiter of key as a successor for a release (next filled), or
  * NULL when nobody waits, or when a closed description still holds key for
  * that waiter's owner.

@@ -40,38 +40,41 @@ is "$?: $(cat "$T/out")" "2: lockfs: source 'etcd' needs -o etcd=URL[+URL...] (o
 [ ! -e "$T/cache" ] && [ ! -e "$T/etcd" ] && ! is_mounted
 ok $? "no cache directory was made, nothing mounted"
 
+# reaches NAME: a lock taken through the mount is in the cluster.
+reaches() { touch "$MNT/$1" && [ -n "$(etcd_get "$PREFIX/locks/$1")" ]; }
+# stop_mount NAME: release it, unmount, and the daemon exits cleanly.
+stop_mount() {
+	rm "$MNT/$1"
+	unmount_lockfs
+	assert_clean_exit
+}
+
 cluster_kill 1
 # The first member is down, the cluster is not electing (on a busy machine
 # an election can outlast the mount's timeout, which is not what this is about).
 wait_until cluster_leader >/dev/null
 mount_etcd -o etcd-timeout=2 || exit 1
 ok 0 "a mount whose first member is down mounts"
-touch "$MNT/up" && [ -n "$(etcd_get "$PREFIX/locks/up")" ]
+reaches up
 ok $? "and its locks reach the cluster"
-rm "$MNT/up"
-unmount_lockfs
-assert_clean_exit
+stop_mount up
 
 # What mount(8) runs for "etcd MNT fuse.lockfs etcd=URL+URL,etcd-prefix=P" in fstab.
 "$LOCKFS" -f etcd "$MNT" -o "etcd=$(cluster_url 2)+$(cluster_url 3),etcd-prefix=$PREFIX" 2>>"$T/daemon.log" &
 DAEMON_PID=$!
 wait_until is_mounted
 ok $? "the fstab form mounts: source etcd, -o etcd=URL+URL,etcd-prefix=P"
-touch "$MNT/fstab" && [ -n "$(etcd_get "$PREFIX/locks/fstab")" ]
+reaches fstab
 ok $? "and serves the same cluster"
-rm "$MNT/fstab"
-unmount_lockfs
-assert_clean_exit
+stop_mount fstab
 
 # A proxy in the environment (as on many a desktop) is not for the members.
 http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 \
 	mount_etcd -o etcd-timeout=2 || exit 1
 ok 0 "a mount with http_proxy set to a port where nothing listens mounts"
-touch "$MNT/proxied" && [ -n "$(etcd_get "$PREFIX/locks/proxied")" ]
+reaches proxied
 ok $? "and its locks reach the cluster directly"
-rm "$MNT/proxied"
-unmount_lockfs
-assert_clean_exit
+stop_mount proxied
 
 # scripts/start with --etcd: no cache directory, the cluster named in its line.
 out=$(LOCKFS_BIN=$LOCKFS LOCKFS_CACHE=$T/startcache \
@@ -79,7 +82,7 @@ out=$(LOCKFS_BIN=$LOCKFS LOCKFS_CACHE=$T/startcache \
 	--etcd-prefix="$PREFIX" 2>&1)
 is "$?: $out" "0: lockfs: etcd at $ETCD_URLS mounted on $MNT (stop: fusermount3 -u $MNT)" \
 	"scripts/start mounts the etcd backend and says so"
-touch "$MNT/started" && [ -n "$(etcd_get "$PREFIX/locks/started")" ] && [ ! -e "$T/startcache" ]
+reaches started && [ ! -e "$T/startcache" ]
 ok $? "its locks reach the cluster, and no cache directory was made"
 rm "$MNT/started" && fusermount3 -u "$MNT"
 ok $? "and it stops as it says"
