@@ -85,6 +85,14 @@ static int leases_from_json(json_object *obj, struct etcd_lock *l)
 	return 0;
 }
 
+const struct store_hold *etcd_lock_first_hold(const struct etcd_lock *l)
+{
+	for (size_t i = 0; i < l->holds.count; i++)
+		if (l->holds.items[i].id)
+			return &l->holds.items[i];
+	return NULL;
+}
+
 int64_t etcd_lock_lease_of(const struct etcd_lock *l, const struct instance *in)
 {
 	for (size_t i = 0; i < l->lease_count; i++)
@@ -170,16 +178,13 @@ int etcd_lock_from_json(json_object *obj, struct etcd_lock *l)
 char *etcd_lock_to_json(const struct etcd_store *es, const struct etcd_lock *l, uint64_t nonce)
 {
 	json_object *obj = json_object_new_object();
-	const struct store_hold *first = NULL;
+	const struct store_hold *first = etcd_lock_first_hold(l);
 	json_object *leases;
 	char *holds = NULL, *note = NULL, *text = NULL, stamp[INSTANCE_HOST_MAX + 96];
 	bool shared = false;
 
 	for (size_t i = 0; i < l->holds.count; i++)
-		if (l->holds.items[i].id) {
-			first = first ? first : &l->holds.items[i];
-			shared = shared || l->holds.items[i].shared;
-		}
+		shared = shared || (l->holds.items[i].id && l->holds.items[i].shared);
 	if (store_holds_encode(&l->holds, &holds) < 0)
 		goto out;
 	if (l->note_len && !(note = etcd_base64(l->note, l->note_len)))

@@ -389,16 +389,13 @@ static bool other_daemons_lease(struct etcd_store *es, const struct entry *e,
  */
 static int lease_for(struct etcd_store *es, struct entry *e, int64_t *lease, bool *keep)
 {
-	const struct store_hold *first = NULL;
+	const struct store_hold *first = etcd_lock_first_hold(&e->lock);
 	bool same_key = e->existed && !e->recreate && e->lease;
 	int64_t ttl;
 	int rc;
 
 	*lease = 0;
 	*keep = false;
-	for (size_t i = 0; i < e->lock.holds.count && !first; i++)
-		if (e->lock.holds.items[i].id)
-			first = &e->lock.holds.items[i];
 	if (first) {
 		/* Bound: the lease of the daemon that answers for its oldest hold. */
 		if (instance_equal(&first->instance, instance_self()) || !e->existed || e->recreate)

@@ -309,6 +309,9 @@ int etcd_lock_text(const struct etcd_lock *l, struct store_text *text);
 /* A daemon as lock values and keys name it: "HOST PID START" (malloc'd; NULL: no memory). */
 char *etcd_instance_text(const struct instance *in);
 
+/* The lock's oldest live hold (the one that answers for it), or NULL. */
+const struct store_hold *etcd_lock_first_hold(const struct etcd_lock *l);
+
 /* The session lease the lock's "leases" gives for daemon in (0: not known). */
 int64_t etcd_lock_lease_of(const struct etcd_lock *l, const struct instance *in);
 
