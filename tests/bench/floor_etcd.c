@@ -1,13 +1,13 @@
 /*
  * floor_etcd.c — the etcd part of the etcd pair's floor: the two
- * transactions an acquire+release needs, from a plain C client over one
+ * transactions of an acquire+release, from a plain C client over one
  * keep-alive connection, with nothing else.
  *
  *   floor_etcd [--as-lockfs] URL[,URL...] PREFIX N     prints us_per_pair=...
  *
- * The transactions are floor_txn.h's, on the key PREFIX/floor; with
- * --as-lockfs, as lockfs sends them (a fence, a lock's JSON, a watch
- * stream open beside them), for reference.
+ * The transactions are floor_txn.h's, on the key PREFIX/floor: with
+ * --as-lockfs as lockfs sends them (the floor's), without it the least a
+ * lock needs (for reference).
  */
 #include "floor_txn.h"
 

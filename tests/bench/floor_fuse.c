@@ -4,7 +4,7 @@
  * CREATE, FLUSH, RELEASE, LOOKUP, UNLINK) with no storage, no caching and
  * the single-threaded loop.
  *
- *   floor_fuse [-d] [--etcd=URL[,URL...]] MOUNTPOINT
+ *   floor_fuse [-d] [--etcd=URL[,URL...] | --etcd-as-lockfs=URL[,URL...]] MOUNTPOINT
  *                       (foreground; stop with fusermount3 -u)
  *
  * -d: libfuse's debug log on stderr, one "unique: N, opcode: NAME (n), ..."
@@ -12,6 +12,9 @@
  * --etcd: CREATE and UNLINK each make their etcd transaction first
  * (floor_txn.h, on /benchfs/floor) before they answer: the least a FUSE
  * daemon that keeps its locks in etcd does, one request after the other.
+ * --etcd-as-lockfs: the same with the transactions as lockfs sends them
+ * (floor_txn.h): what lockfs's transactions cost through a daemon that
+ * does nothing else.
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -155,6 +158,10 @@ int main(int argc, char **argv)
 			if (floor_lock_open(&etcd_lock, argv[i] + 7, "/benchfs", false) < 0)
 				return 1;
 			with_etcd = true;
+		} else if (strncmp(argv[i], "--etcd-as-lockfs=", 17) == 0 && !with_etcd) {
+			if (floor_lock_open(&etcd_lock, argv[i] + 17, "/benchfs-as-lockfs", true) < 0)
+				return 1;
+			with_etcd = true;
 		} else if (!mountpoint && argv[i][0] != '-') {
 			mountpoint = argv[i];
 		} else {
@@ -163,7 +170,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!mountpoint) {
-		fprintf(stderr, "usage: floor_fuse [-d] [--etcd=URL[,URL...]] MOUNTPOINT\n");
+		fprintf(stderr, "usage: floor_fuse [-d] [--etcd=URL[,URL...] | "
+				"--etcd-as-lockfs=URL[,URL...]] MOUNTPOINT\n");
 		return 2;
 	}
 	args = (struct fuse_args)FUSE_ARGS_INIT(debug ? 2 : 1, fake);

@@ -50,13 +50,20 @@ static int open_as_lockfs(struct floor_lock *l, const char *prefix)
 	char fence[512], start[512], end[512], body[2048];
 	char *start64, *end64, *open64 = etcd_base64("open", 4);
 
-	snprintf(fence, sizeof(fence), "%s/daemons/floor", prefix);
+	/* As long as a daemon's fence key (host, pid, start time, boot id, pid namespace). */
+	snprintf(fence, sizeof(fence),
+		 "%s/daemons/vm 17579 5232267 a160e78d-7616-4dbb-b709-12e7733543fe.4026531836",
+		 prefix);
 	l->fence64 = etcd_base64(fence, strlen(fence));
+	snprintf(start, sizeof(start), "%s/waiters/floor//", prefix);
+	snprintf(end, sizeof(end), "%s/waiters/floor/0", prefix);
+	l->line64 = etcd_base64(start, strlen(start));
+	l->line_end64 = etcd_base64(end, strlen(end));
 	snprintf(start, sizeof(start), "%s/locks/", prefix);
 	snprintf(end, sizeof(end), "%s/locks0", prefix);
 	start64 = etcd_base64(start, strlen(start));
 	end64 = etcd_base64(end, strlen(end));
-	if (!l->fence64 || !start64 || !end64) {
+	if (!l->fence64 || !l->line64 || !l->line_end64 || !start64 || !end64) {
 		free(start64);
 		free(end64);
 		free(open64);
@@ -116,6 +123,8 @@ void floor_lock_close(struct floor_lock *l)
 		etcd_client_free(l->watch_client);
 	free(l->watch_body);
 	free(l->fence64);
+	free(l->line64);
+	free(l->line_end64);
 	free(l->key64);
 	free(l->value64);
 	etcd_client_free(l->client);
@@ -150,9 +159,11 @@ int floor_lock_acquire(struct floor_lock *l)
 	if (l->as_lockfs)
 		snprintf(body, sizeof(body),
 			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":"
-			 "\"0\",\"result\":\"EQUAL\"}%s],\"success\":[{\"request_put\":{\"key\":"
-			 "\"%s\",\"value\":\"%s\"}}%s]%s}",
-			 l->key64, compare, l->key64, l->value64, put, failure);
+			 "\"0\",\"result\":\"EQUAL\"},{\"key\":\"%s\",\"range_end\":\"%s\","
+			 "\"target\":\"MOD\",\"result\":\"LESS\",\"mod_revision\":\"%lld\"}%s],"
+			 "\"success\":[{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}%s]%s}",
+			 l->key64, l->line64, l->line_end64, (long long)l->fence_revision + 1, compare,
+			 l->key64, l->value64, put, failure);
 	else
 		snprintf(body, sizeof(body),
 			 "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":"

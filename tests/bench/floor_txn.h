@@ -1,14 +1,16 @@
 /*
- * floor_txn.h — the two etcd transactions of a lock pair at their least,
- * shared by the etcd floors (floor_etcd.c, and floor_fuse.c's --etcd).
+ * floor_txn.h — the two etcd transactions of a lock pair, shared by the
+ * etcd floors (floor_etcd.c, and floor_fuse.c's --etcd and
+ * --etcd-as-lockfs).
  *
- * Acquire: a txn that puts KEY if its create_revision is 0 (else reads it).
- * Release: a txn that deletes KEY if its mod_revision is still the one the
- * acquisition made.
+ * At their least (for reference): acquire, a txn that puts KEY if its
+ * create_revision is 0 (else reads it); release, a txn that deletes KEY if
+ * its mod_revision is still the one the acquisition made.
  *
- * As lockfs sends them (for reference, not a floor): each transaction is
- * also guarded on a fence key's mod_revision and moves the fence (lockfs
- * settles a transaction whose answer was lost that way), the value is a
+ * As lockfs sends them (the floor's): each transaction is also guarded on
+ * a fence key's mod_revision and moves the fence (lockfs settles a
+ * transaction whose answer was lost that way), the acquisition is guarded
+ * on the key's line of waiters being as it was (empty), the value is a
  * lock's JSON as lockfs writes it, and a watch stream of the lock keys'
  * prefix stays open on a second connection, as every lockfs daemon's does.
  */
@@ -29,6 +31,7 @@ struct floor_lock {
 	/* As lockfs sends them: */
 	bool as_lockfs;
 	char *fence64;
+	char *line64, *line_end64; /* the key's line of waiters */
 	int64_t fence_revision;
 	uint64_t marks;
 	struct etcd_client *watch_client;
