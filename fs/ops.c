@@ -245,7 +245,7 @@ static int lookup(struct lockfs *fs, struct request *req)
 		return REQUEST_ANSWERED;
 	}
 	if (rc == -ENOENT &&
-	    waitq_recall(&fs->waitq, req->tid, key, clock_monotonic()) == WAITQ_CREATING)
+	    waitq_recall(&fs->waitq, req->tid, key, req->arrived) == WAITQ_CREATING)
 		return creating_entry(fs, req, key);
 	if (rc != -ENOENT && rc != -EEXIST)
 		return rc;
@@ -288,7 +288,7 @@ static int lookup_remembered(struct lockfs *fs, struct request *req)
 		return REQUEST_ANSWERED;
 	}
 	if (!known->not_dir || handles_open_on(&fs->handles, key) ||
-	    waitq_recall(&fs->waitq, req->tid, key, clock_monotonic()) == WAITQ_CREATING)
+	    waitq_recall(&fs->waitq, req->tid, key, req->arrived) == WAITQ_CREATING)
 		return 0;
 	fuse_reply_err(req->fuse, ENOENT);
 	return REQUEST_ANSWERED;
@@ -297,13 +297,17 @@ static int lookup_remembered(struct lockfs *fs, struct request *req)
 /* LOOKUP reads the row and maybe the directories: in one read transaction. */
 static int lookup_name(struct lockfs *fs, struct request *req)
 {
+	char key[KEY_MAX_BYTES + 1];
 	int rc = lookup_remembered(fs, req);
 
-	if (rc == REQUEST_ANSWERED)
-		return rc;
-	store_read_begin(fs->store);
-	rc = lookup(fs, req);
-	store_read_end(fs->store);
+	if (rc != REQUEST_ANSWERED) {
+		store_read_begin(fs->store);
+		rc = lookup(fs, req);
+		store_read_end(fs->store);
+	}
+	if (waitq_noted(&fs->waitq, req->tid) &&
+	    ops_key_of(fs, req->ino, req->name, key, sizeof(key)) == 0)
+		waitq_carry(&fs->waitq, req->tid, key, req->arrived, clock_monotonic());
 	return rc;
 }
 
@@ -853,7 +857,7 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 	if (!node->is_dir && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 					FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
 		/* touch -c: renew, expiry = now + the TTL in force. */
-		rc = waitq_recall(&fs->waitq, req->tid, node->path, clock_monotonic());
+		rc = waitq_recall(&fs->waitq, req->tid, node->path, req->arrived);
 		if (rc == 0)
 			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults, &req->aim);
 		if (rc == -ESTALE)

@@ -470,11 +470,27 @@ void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double no
 	n->when = now;
 }
 
-int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double now)
+int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double arrived)
 {
 	int i = tid > 0 ? find_note(q, tid, key_hash(key)) : -1;
 
-	return i >= 0 && now - q->notes[i].when < 1.0 ? q->notes[i].note : 0;
+	return i >= 0 && arrived - q->notes[i].when < 1.0 ? q->notes[i].note : 0;
+}
+
+void waitq_carry(struct waitq *q, pid_t tid, const char *key, double arrived, double now)
+{
+	int i = tid > 0 ? find_note(q, tid, key_hash(key)) : -1;
+
+	if (i >= 0 && arrived - q->notes[i].when < 1.0)
+		q->notes[i].when = now;
+}
+
+bool waitq_noted(const struct waitq *q, pid_t tid)
+{
+	for (int i = 0; tid > 0 && i < WAITQ_NOTES; i++)
+		if (q->notes[i].tid == tid && q->notes[i].note)
+			return true;
+	return false;
 }
 
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key)

@@ -186,11 +186,19 @@ void waitq_keys_free(char **keys);
  *   answered as if the lock existed, so that the kernel sends an OPEN,
  *   which may wait.
  * waitq_note records (replacing an earlier note of tid for key);
- * waitq_recall returns the note, or 0; waitq_unnote drops it.
+ * waitq_recall returns the note, or 0, for a request of tid that arrived
+ * at `arrived` (not when it is served: a daemon busy meanwhile does not
+ * shorten the second); waitq_unnote drops it.  waitq_carry: a request of
+ * tid on key that arrived while the note held carries it on to now (the
+ * LOOKUP of the path walk between a failed open and touch's utimensat, in
+ * case it waited for the store).
  */
 #define WAITQ_CREATING 1
 void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now);
-int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double now);
+int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double arrived);
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key);
+void waitq_carry(struct waitq *q, pid_t tid, const char *key, double arrived, double now);
+/* Whether tid has a note about any key (cheaper than a key to ask with). */
+bool waitq_noted(const struct waitq *q, pid_t tid);
 
 #endif

@@ -292,6 +292,27 @@ static void test_notes_are_per_thread_and_key(void **state)
 	assert_int_equal(waitq_recall(q, 0, "k", 1.0), 0);
 }
 
+static void test_a_note_is_carried_by_a_request_that_came_in_time(void **state)
+{
+	struct waitq *q = *state;
+
+	waitq_note(q, 5, "k", -ETIMEDOUT, 1.0);
+	assert_true(waitq_noted(q, 5));
+	assert_false(waitq_noted(q, 6));
+	/* A LOOKUP that arrived at 1.1 and was answered at 4.0 (the daemon was busy). */
+	waitq_carry(q, 5, "k", 1.1, 4.0);
+	assert_int_equal(waitq_recall(q, 5, "k", 4.5), -ETIMEDOUT);
+	assert_int_equal(waitq_recall(q, 5, "k", 5.0), 0);
+	/* One that arrived too late carries nothing, and another key is not touched. */
+	waitq_carry(q, 5, "k", 5.5, 9.0);
+	assert_int_equal(waitq_recall(q, 5, "k", 9.1), 0);
+	waitq_note(q, 5, "k", -ETIMEDOUT, 10.0);
+	waitq_carry(q, 5, "other", 10.1, 20.0);
+	assert_int_equal(waitq_recall(q, 5, "k", 20.0), 0);
+	waitq_unnote(q, 5, "k");
+	assert_false(waitq_noted(q, 5));
+}
+
 /* What the waitq told about places in line: ticket and what. */
 static struct {
 	int64_t ticket;
@@ -373,6 +394,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_notes_are_per_thread_and_key, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_a_note_is_carried_by_a_request_that_came_in_time,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_places_in_line_follow_their_requests,
 						setup, teardown),
 	};

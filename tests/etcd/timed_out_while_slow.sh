@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A touch whose wait timed out reports the timeout even when the daemon is
+# slow to serve what touch does next: coreutils touch sets the times when
+# its open fails, and that "renewal" by the thread that just failed to get
+# the lock must fail too.  Here the daemon's cleanup after the timeout (the
+# place in line given up) meets a request the cluster never answers, so
+# touch's next request waits for the daemon for the length of a timeout
+# (2 s), well past the second the daemon keeps what the thread just did.
+. "$(dirname "$0")/lib.sh"
+
+start_proxy
+ok $? "the proxy listens"
+ETCD_URLS=http://127.0.0.1:$PROXY_PORT,http://127.0.0.1:$PROXY_PORT \
+	mount_etcd --etcd-timeout=2 --timeout=3 || exit 1
+mount_etcd_second || exit 1
+ok $? "two mounts: the first through the proxy, its acquisitions waiting 3 s"
+
+touch "$MNT2/job"
+ok $? "the lock is taken through the second mount"
+owner=$(xattr "$MNT2/job" user.lock.owner)
+
+# The place in line is made at once; the next transaction, the place given
+# up when the wait times out, is never carried out.
+touch "$MNT/job" 2>"$T/touch.err" &
+toucher=$!
+wait_until test "$(etcd_count "$PREFIX/waiters/job/")" = 1
+ok $? "a touch through the first mount waits in line"
+touch "$CONTROL/stall-next-txn"
+wait "$toucher"
+status=$?
+[ "$status" != 0 ]
+ok $? "the touch fails (status $status)"
+grep -q "Connection timed out" "$T/touch.err"
+ok $? "...with the timeout (it says: $(cat "$T/touch.err"))"
+[ ! -e "$CONTROL/stall-next-txn" ]
+ok $? "...and the daemon's cleanup met the stalled transaction meanwhile"
+is "$(xattr "$MNT2/job" user.lock.owner)" "$owner" "the lock is still the second mount's"
+rm "$MNT2/job"
+ok $? "...which releases it"
+
+finish
