@@ -501,12 +501,22 @@ int lock_renew(struct store *st, const char *key, const struct caller *who,
 	name_dir_of(key, dir, sizeof(dir));
 	store_read_begin(st); /* the policy and the row in one read */
 	rc = policy_resolve(st, dir, defaults, &policy);
-	if (rc == 0) {
-		rc = change_expiry(st, key, who, aim, policy.has_ttl, policy.ttl);
-		if (rc == 0 && policy.has_ttl)
+	if (rc == 0 && policy.has_ttl) {
+		rc = change_expiry(st, key, who, aim, true, policy.ttl);
+		if (rc == 0)
 			rc = 1; /* the expiry moved */
-		policy_clear(&policy);
+	} else if (rc == 0) {
+		struct lock_row lr;
+
+		/*
+		 * No TTL in force here: nothing to renew by, and an expiry the lock
+		 * has (its own user.lock.ttl, or another mount's TTL) stays, so that
+		 * its holder's death still ends it.  Only removing user.lock.ttl
+		 * clears one.
+		 */
+		rc = load_to_change(st, key, who, aim && *aim ? aim : NULL, clock_wall(), &lr);
 	}
+	policy_clear(&policy);
 	store_read_end(st);
 	return rc;
 }

@@ -60,6 +60,14 @@ ok $? "unrenewed, it expires"
 key_gone() { [ -z "$(etcd_get "$PREFIX/locks/$1")" ]; }
 wait_until key_gone short/t
 ok $? "and etcd drops its key"
+touch "$MNT/own" && setfattr -n user.lock.ttl -v 30 "$MNT/own"
+ok $? "a lock given a TTL of its own where none is in force"
+expire=$(xattr "$MNT/own" user.lock.expire) lease=$(lease_of own)
+touch -c "$MNT2/own"
+ok $? "touch -c of it through the other mount succeeds"
+is "$(xattr "$MNT/own" user.lock.expire) $(lease_of own)" "$expire $lease" \
+	"...and leaves its expiry and lease as they were (no TTL in force to renew by)"
+rm "$MNT/own"
 
 # A lock another etcd client wrote, with only owner and count: a lock not
 # made by lockfs, as a typed_diskcache SyncLock is in a cache.

@@ -34,6 +34,9 @@ expire=$(xattr "$L" user.lock.expire)
 [ "${expire%.*}" -ge $((now + 95)) ] && [ "${expire%.*}" -le $((now + 101)) ]
 ok $? "expire is now + 100 ($expire)"
 is "$(sql "SELECT CAST(expire_time AS INTEGER) FROM cache")" "${expire%.*}" "expire_time is in the row"
+touch -c "$L"
+ok $? "touch -c where no TTL is in force succeeds"
+is "$(xattr "$L" user.lock.expire)" "$expire" "...and leaves the lock's own expiry as it was"
 setfattr -x user.lock.ttl "$L"
 ok $? "removing ttl"
 is "$(xattr "$L" user.lock.expire)" ENODATA "the expiry is cleared"
