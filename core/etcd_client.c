@@ -35,6 +35,8 @@ struct etcd_client {
 	unsigned opened;	     /* connections opened by the current transfer */
 	struct buffer reply;
 	char url[512];		     /* the URL set on curl */
+	long status;		     /* the last HTTP answer's status (0: none yet) */
+	bool status_json;	     /* ...and whether its body was JSON */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -275,6 +277,8 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 			continue;
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		obj = c->reply.len ? json_tokener_parse(c->reply.data) : NULL;
+		c->status = status;
+		c->status_json = obj != NULL;
 		if (status == 200 && obj) {
 			c->member = m; /* stay with the member that answers */
 			*reply = obj;
@@ -295,6 +299,30 @@ int etcd_call(struct etcd_client *c, const char *path, const char *body, bool re
 	c->member = (c->member + 1) % cfg->url_count;
 	etcd_reach(cfg, false);
 	return -ETIMEDOUT;
+}
+
+int etcd_probe(const char *url, unsigned timeout_ms, long *status)
+{
+	struct etcd_config cfg = {.url_count = 1, .timeout_ms = timeout_ms};
+	struct etcd_client *c;
+	json_object *reply = NULL;
+	int rc;
+
+	*status = 0;
+	cfg.urls[0] = (char *)url;
+	if (etcd_client_new(&cfg, &c) < 0)
+		return -ENOMEM;
+	rc = etcd_call(c, "/v3/kv/range", "{\"key\":\"AA==\"}", true, &reply);
+	*status = c->status;
+	if (rc == 0 && !etcd_int(json_object_object_get(reply, "header"), "revision"))
+		rc = -EPROTO; /* a 200 that is not etcd's */
+	else if (rc == -ETIMEDOUT && c->status)
+		rc = c->status_json ? 0 : -EPROTO; /* etcd's 5xx says it cannot serve now */
+	else if (rc < 0 && rc != -ETIMEDOUT)
+		rc = -EPROTO; /* 4xx, or no JSON */
+	json_object_put(reply);
+	etcd_client_free(c);
+	return rc;
 }
 
 struct stream {

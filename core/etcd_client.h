@@ -76,6 +76,15 @@ typedef void (*etcd_reach_fn)(bool answering, const struct etcd_config *cfg);
 void etcd_on_reach(etcd_reach_fn fn);
 void etcd_reach(const struct etcd_config *cfg, bool answering);
 
+/*
+ * Whether url answers as an etcd member's client URL, asked once on its
+ * own: 0 (it does, or it is etcd that cannot serve now), -ETIMEDOUT (no
+ * answer within timeout_ms: down, or not there), -EPROTO (it answered, not
+ * as etcd: a member's peer port answers 404), or -ENOMEM.  *status is the
+ * HTTP status of its answer (0: none).
+ */
+int etcd_probe(const char *url, unsigned timeout_ms, long *status);
+
 /* base64 of n bytes (malloc'd, NUL-terminated), or NULL. */
 char *etcd_base64(const void *data, size_t n);
 

@@ -121,12 +121,36 @@ static void log_reach(bool answering, const struct etcd_config *cfg)
 			   urls, cfg->timeout_ms / 1000.0);
 }
 
+/*
+ * Each URL asked once on its own: one that answers, not as etcd does, is
+ * refused (a peer port among client URLs would answer every request sent
+ * there "not found" once the members before it fail).  One that does not
+ * answer is a member that is down: 0 while another answers.
+ */
+static int check_each_url(const struct etcd_options *opts)
+{
+	for (size_t i = 0; i < opts->cluster.url_count; i++) {
+		const char *url = opts->cluster.urls[i];
+		long status;
+
+		if (etcd_probe(url, opts->cluster.timeout_ms, &status) != -EPROTO)
+			continue;
+		fprintf(stderr, "lockfs: etcd at '%s': not an etcd client URL (HTTP %ld%s)\n", url,
+			status, status == 404 ? "; a peer port?" : "");
+		return -1;
+	}
+	return 0;
+}
+
 int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
 {
 	struct store *st;
 	char why[256];
-	int rc = store_open_etcd(opts, &st, why, sizeof(why));
+	int rc;
 
+	if (check_each_url(opts) < 0)
+		return -1;
+	rc = store_open_etcd(opts, &st, why, sizeof(why));
 	if (rc == 0) {
 		store_close(st);
 		etcd_on_reach(log_reach); /* from now on, the log says when that changes */

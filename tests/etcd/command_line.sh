@@ -34,6 +34,20 @@ refused "a cluster that does not answer" "*etcd at 'http://127.0.0.1:9': no memb
 	--etcd=http://127.0.0.1:9 --etcd-timeout=0.3 "$MNT"
 refused "a peer URL" "*etcd at '$(cluster_peer 1)': not an etcd client URL (HTTP 404; a peer port?)" \
 	--etcd="$(cluster_peer 1)" "$MNT"
+refused "a peer URL after a client URL" \
+	"*etcd at '$(cluster_peer 2)': not an etcd client URL (HTTP 404; a peer port?)" \
+	--etcd="$(cluster_url 1),$(cluster_peer 2)" "$MNT"
+refused "a peer URL inside -o" "*etcd at '$(cluster_peer 3)': not an etcd client URL (HTTP 404; a peer port?)" \
+	-o "etcd=$(cluster_url 1)+$(cluster_peer 3)" etcd "$MNT"
+# Another HTTP server: Python's answers a POST 501, without JSON.
+web_port=$((ETCD_BASE_PORT + 1)) # below the members' ports
+/usr/bin/python3 -m http.server --bind 127.0.0.1 "$web_port" >/dev/null 2>&1 &
+web=$!
+wait_until port_taken "$web_port"
+refused "an HTTP server that is not etcd" \
+	"*etcd at 'http://127.0.0.1:$web_port': not an etcd client URL (HTTP 501)" \
+	--etcd="$(cluster_url 1),http://127.0.0.1:$web_port" --etcd-timeout=0.5 "$MNT"
+kill "$web" && wait "$web" 2>/dev/null
 (cd "$T" && "$LOCKFS" etcd "$MNT" -o timeout=2 >"$T/out" 2>&1)
 is "$?: $(cat "$T/out")" "2: lockfs: source 'etcd' needs -o etcd=URL[+URL...] (or --etcd=URL)" \
 	"fstab's source 'etcd' without etcd= is a usage error, not a cache named etcd"
@@ -86,4 +100,10 @@ reaches started && [ ! -e "$T/startcache" ]
 ok $? "its locks reach the cluster, and no cache directory was made"
 rm "$MNT/started" && fusermount3 -u "$MNT"
 ok $? "and it stops as it says"
+out=$(LOCKFS_BIN=$LOCKFS LOCKFS_CACHE=$T/startcache \
+	"$LOCKFS_SOURCE/scripts/start" "$MNT" --etcd "$ETCD_URLS" --etcd-prefix="$PREFIX" 2>&1)
+is "$?: $out" "0: lockfs: etcd at $ETCD_URLS mounted on $MNT (stop: fusermount3 -u $MNT)" \
+	"scripts/start takes --etcd URL as two words too"
+reaches started && [ ! -e "$T/startcache" ] && rm "$MNT/started" && fusermount3 -u "$MNT"
+ok $? "...and its locks reach the cluster, with no cache directory made"
 finish
