@@ -114,7 +114,7 @@ static const struct column_info column_infos[NCOLUMNS] = {
     [COL_UID] = {"UID", true, false, "user ID of that process"},
     [COL_HELD] = {"HELD", true, false, "how long it has been held"},
     [COL_EXPIRES] = {"EXPIRES", true, false, "time left before it expires"},
-    [COL_WAITERS] = {"WAITERS", true, false, "acquisitions waiting for it"},
+    [COL_WAITERS] = {"WAITERS", true, false, "acquisitions waiting for it through this mount"},
     [COL_GENERATION] = {"GENERATION", true, false, "fencing token of the acquisition"},
 };
 
