@@ -360,6 +360,28 @@ static bool is_lockfs_mount(const char *real)
 enum mountpoint_state { MOUNTPOINT_USABLE, MOUNTPOINT_KILLED_LOCKFS, MOUNTPOINT_REFUSED };
 
 /*
+ * A mountpoint inside a lockfs mount (a directory of its locks): refused,
+ * with why, for a mount there would hide that mount's locks below it.
+ */
+static bool inside_lockfs(const char *typed, const char *real)
+{
+	char *above = strdup(real), *slash;
+	bool inside = false;
+
+	while (above && !inside && (slash = strrchr(above, '/')) && slash != above) {
+		*slash = '\0';
+		inside = is_lockfs_mount(above);
+	}
+	if (inside)
+		fprintf(stderr,
+			"lockfs: mountpoint %s: inside the lockfs mount %s (it would hide the "
+			"locks below it)\n",
+			typed, above);
+	free(above);
+	return inside;
+}
+
+/*
  * Check the mountpoint as typed; *real gets its real path (the caller frees
  * it).  A live lockfs mount is refused (a second daemon would stack on the
  * first); one left by a killed lockfs (stat says ENOTCONN, mountinfo says
@@ -390,7 +412,7 @@ static enum mountpoint_state check_mountpoint(const char *typed, char **real)
 			typed);
 		return MOUNTPOINT_REFUSED;
 	}
-	return MOUNTPOINT_USABLE;
+	return inside_lockfs(typed, *real) ? MOUNTPOINT_REFUSED : MOUNTPOINT_USABLE;
 }
 
 /*

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A mountpoint that is a live lockfs mount is refused (a second daemon would stack on
 # the first): exit 1, one line naming the mountpoint as typed, nothing created, the
-# first mount untouched.  Other mounts there are not refused.
+# first mount untouched.  So is a directory inside a lockfs mount.  Other
+# mounts there are not refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_mounts.sh"
 
@@ -34,6 +35,12 @@ cd "$T" || exit 1
 refused "a relative path" "mnt/" -f other "mnt/"
 [ ! -e "$T/other" ]
 ok $? "no cache was created by any of them"
+mkdir "$MNT/sub"
+message=$(timeout -s KILL 5 "$LOCKFS" -f "$T/other" "$MNT/sub" 2>&1)
+is "$?: $message" "1: lockfs: mountpoint $MNT/sub: inside the lockfs mount $MNT (it would hide the locks below it)" \
+	"a directory inside a lockfs mount is refused, with one line saying why"
+is "$(layers "$MNT/sub")" 0 "...nothing is mounted there"
+rmdir "$MNT/sub"
 is "$(ls "$MNT")" held "the first mount still serves"
 is "$(xattr "$MNT/held" user.lock.count)" 1 "its lock still held once"
 
