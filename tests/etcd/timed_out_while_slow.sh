@@ -23,7 +23,8 @@ owner=$(xattr "$MNT2/job" user.lock.owner)
 # up when the wait times out, is never carried out.
 touch "$MNT/job" 2>"$T/touch.err" &
 toucher=$!
-wait_until test "$(etcd_count "$PREFIX/waiters/job/")" = 1
+in_line() { [ "$(etcd_count "$PREFIX/waiters/job/")" = 1 ]; }
+wait_until in_line
 ok $? "a touch through the first mount waits in line"
 touch "$CONTROL/stall-next-txn"
 wait "$toucher"
