@@ -66,11 +66,14 @@ int etcd_cli_read(const struct etcd_cli *cli, struct etcd_options *opts)
 			*p = ',';
 	rc = etcd_config_parse(urls, &opts->cluster, bad, sizeof(bad));
 	free(urls);
-	if (rc < 0) {
+	if (rc < 0 && !bad[0]) /* an empty one, as in "URL,," */
+		fprintf(stderr, "lockfs: bad etcd URLs '%s': an empty URL; http://HOST:PORT[,...]\n",
+			cli->urls);
+	else if (rc < 0)
 		fprintf(stderr,
 			"lockfs: bad etcd URL '%s': http://HOST:PORT[,http://HOST:PORT...]\n", bad);
+	if (rc < 0)
 		return -1;
-	}
 	opts->cluster.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (cli->timeout) {
 		seconds = strtod(cli->timeout, &end);

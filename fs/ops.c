@@ -245,7 +245,7 @@ static int lookup(struct lockfs *fs, struct request *req)
 		return REQUEST_ANSWERED;
 	}
 	if (rc == -ENOENT &&
-	    waitq_recall(&fs->waitq, req->tid, key, req->arrived) == WAITQ_CREATING)
+	    waitq_recall(&fs->waitq, req->tid, 0, key, req->arrived) == WAITQ_CREATING)
 		return creating_entry(fs, req, key);
 	if (rc != -ENOENT && rc != -EEXIST)
 		return rc;
@@ -288,7 +288,7 @@ static int lookup_remembered(struct lockfs *fs, struct request *req)
 		return REQUEST_ANSWERED;
 	}
 	if (!known->not_dir || handles_open_on(&fs->handles, key) ||
-	    waitq_recall(&fs->waitq, req->tid, key, req->arrived) == WAITQ_CREATING)
+	    waitq_recall(&fs->waitq, req->tid, 0, key, req->arrived) == WAITQ_CREATING)
 		return 0;
 	fuse_reply_err(req->fuse, ENOENT);
 	return REQUEST_ANSWERED;
@@ -297,17 +297,13 @@ static int lookup_remembered(struct lockfs *fs, struct request *req)
 /* LOOKUP reads the row and maybe the directories: in one read transaction. */
 static int lookup_name(struct lockfs *fs, struct request *req)
 {
-	char key[KEY_MAX_BYTES + 1];
 	int rc = lookup_remembered(fs, req);
 
-	if (rc != REQUEST_ANSWERED) {
-		store_read_begin(fs->store);
-		rc = lookup(fs, req);
-		store_read_end(fs->store);
-	}
-	if (waitq_noted(&fs->waitq, req->tid) &&
-	    ops_key_of(fs, req->ino, req->name, key, sizeof(key)) == 0)
-		waitq_carry(&fs->waitq, req->tid, key, req->arrived, clock_monotonic());
+	if (rc == REQUEST_ANSWERED)
+		return rc;
+	store_read_begin(fs->store);
+	rc = lookup(fs, req);
+	store_read_end(fs->store);
 	return rc;
 }
 
@@ -455,7 +451,7 @@ static int create_refused(struct lockfs *fs, struct request *req, const char *ke
 		fuse_reply_err(req->fuse, rc == -EBUSY ? EEXIST : EAGAIN);
 		return REQUEST_ANSWERED;
 	}
-	waitq_note(&fs->waitq, req->tid, key, WAITQ_CREATING, clock_monotonic());
+	waitq_note(&fs->waitq, req->tid, 0, key, WAITQ_CREATING, clock_monotonic());
 	return -ESTALE;
 }
 
@@ -542,7 +538,6 @@ static int acquire(struct lockfs *fs, struct request *req, const char *key, unsi
 	if (how == ACQUIRE_TRY)
 		return -EBUSY;
 	if (!ticket.take) {
-		waitq_note(&fs->waitq, req->tid, key, -ETIMEDOUT, clock_monotonic());
 		lockfs_count(fs, STATS_TIMEOUTS, 1); /* a timeout of 0, or past it */
 		return -ETIMEDOUT;
 	}
@@ -665,6 +660,9 @@ static int open_node(struct lockfs *fs, struct request *req)
 	if (mode == POLICY_OPEN_BOUND)
 		bind_to_description(req);
 	rc = acquire(fs, req, node->path, 0, ACQUIRE_WAIT, &grant, NULL);
+	if (rc < 0 && rc != -EAGAIN) /* -EAGAIN: tried again later */
+		waitq_note(&fs->waitq, req->tid, ops_caller(fs, req).start_time, node->path, rc,
+			   clock_monotonic());
 	if (rc != 0)
 		return rc;
 	req->generation = grant.generation;
@@ -844,22 +842,27 @@ static int setattr_node(struct lockfs *fs, struct request *req)
 	int to_set = req->flags;
 	struct caller who;
 	struct stat st;
+	bool times;
 	int rc;
 
 	if (!node)
 		return -ENOENT;
+	who = ops_caller(fs, req);
+	times = !node->is_dir && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+					     FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW));
+	/* touch after its open failed: the same answer, before the store is asked. */
+	rc = times ? waitq_recall(&fs->waitq, req->tid, who.start_time, node->path, req->arrived)
+		   : 0;
+	if (rc < 0)
+		return rc;
 	rc = ops_node_attr(fs, node, &st);
 	if (rc == 0)
 		rc = unchanged_mode_and_owner(req, &st);
 	if (rc < 0)
 		return rc;
-	who = ops_caller(fs, req);
-	if (!node->is_dir && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-					FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
+	if (times) {
 		/* touch -c: renew, expiry = now + the TTL in force. */
-		rc = waitq_recall(&fs->waitq, req->tid, node->path, req->arrived);
-		if (rc == 0)
-			rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults, &req->aim);
+		rc = lock_renew(fs->store, node->path, &who, &fs->opts.defaults, &req->aim);
 		if (rc == -ESTALE)
 			rc = -ENOENT; /* decided again: the lock it renewed is gone */
 		if (rc == 1) {

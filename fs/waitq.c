@@ -383,7 +383,7 @@ void waitq_expire(struct waitq *q, double now)
 
 			nx = req->next;
 			if (req->state == REQUEST_WAITING && req->deadline <= now) {
-				waitq_note(q, req->tid, req->key, -ETIMEDOUT, now);
+				waitq_note(q, req->tid, req->who.start_time, req->key, -ETIMEDOUT, now);
 				waitq_decide(q, req, -ETIMEDOUT);
 			} else if (req->state == REQUEST_PARKED && req->parked_until <= now) {
 				waitq_finish(q, req);
@@ -454,7 +454,8 @@ static int find_note(const struct waitq *q, pid_t tid, uint64_t hash)
 	return -1;
 }
 
-void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now)
+void waitq_note(struct waitq *q, pid_t tid, uint64_t start, const char *key, int note,
+		double now)
 {
 	uint64_t hash = key_hash(key);
 	struct thread_note *n;
@@ -465,32 +466,22 @@ void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double no
 	i = find_note(q, tid, hash);
 	n = i >= 0 ? &q->notes[i] : &q->notes[q->next_note++ % WAITQ_NOTES];
 	n->tid = tid;
+	n->start = start;
 	n->key_hash = hash;
 	n->note = note;
 	n->when = now;
 }
 
-int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double arrived)
+int waitq_recall(const struct waitq *q, pid_t tid, uint64_t start, const char *key,
+		 double arrived)
 {
 	int i = tid > 0 ? find_note(q, tid, key_hash(key)) : -1;
+	const struct thread_note *n = i >= 0 ? &q->notes[i] : NULL;
+	bool known = n && n->note < 0 && n->start && n->start == start;
 
-	return i >= 0 && arrived - q->notes[i].when < 1.0 ? q->notes[i].note : 0;
-}
-
-void waitq_carry(struct waitq *q, pid_t tid, const char *key, double arrived, double now)
-{
-	int i = tid > 0 ? find_note(q, tid, key_hash(key)) : -1;
-
-	if (i >= 0 && arrived - q->notes[i].when < 1.0)
-		q->notes[i].when = now;
-}
-
-bool waitq_noted(const struct waitq *q, pid_t tid)
-{
-	for (int i = 0; tid > 0 && i < WAITQ_NOTES; i++)
-		if (q->notes[i].tid == tid && q->notes[i].note)
-			return true;
-	return false;
+	if (!n || (n->note < 0 && n->start && start && n->start != start))
+		return 0; /* none, or another thread that got the tid again */
+	return arrived - n->when < (known ? WAITQ_FAILED_SECONDS : 1.0) ? n->note : 0;
 }
 
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key)

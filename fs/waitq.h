@@ -51,6 +51,7 @@ struct queue {
  */
 struct thread_note {
 	pid_t tid;
+	uint64_t start; /* the thread's start time, 0 when unknown */
 	uint64_t key_hash;
 	int note;
 	double when;
@@ -175,30 +176,30 @@ char **waitq_keys(const struct waitq *q);
 void waitq_keys_free(char **keys);
 
 /*
- * Notes about what a thread just did with a key, kept for one second:
- * - a negative errno: its acquisition failed.  coreutils touch sets the
- *   times when its open fails; the "renewal" of a lock by the very thread
- *   that failed to get it must fail the same way, or touch reports success
- *   for a lock it does not hold.
+ * Notes about what a thread just did with a key:
+ * - a negative errno: its acquisition by open failed.  coreutils touch sets
+ *   the times when its open fails; that "renewal" of a lock by the very
+ *   thread that failed to get it must fail the same way, or touch reports
+ *   success for a lock it does not hold.  Kept until the thread opens the
+ *   lock again, for at most WAITQ_FAILED_SECONDS: touch's next requests
+ *   may wait behind others that long while the store does not answer.
+ *   The thread is told by its tid and start time (start, 0 when unknown:
+ *   then for one second), so that a tid used again is not taken for it.
  * - WAITQ_CREATING: its CREATE could not take the lock (held, waited for,
  *   or a busy database) and was answered ESTALE (CREATE must not wait: the
  *   kernel holds the directory meanwhile); its next LOOKUP of the key is
  *   answered as if the lock existed, so that the kernel sends an OPEN,
- *   which may wait.
+ *   which may wait.  Kept for one second.
  * waitq_note records (replacing an earlier note of tid for key);
- * waitq_recall returns the note, or 0, for a request of tid that arrived
- * at `arrived` (not when it is served: a daemon busy meanwhile does not
- * shorten the second); waitq_unnote drops it.  waitq_carry: a request of
- * tid on key that arrived while the note held carries it on to now (the
- * LOOKUP of the path walk between a failed open and touch's utimensat, in
- * case it waited for the store).
+ * waitq_recall returns the note, or 0, for a request of the thread that
+ * arrived at `arrived`; waitq_unnote drops it.
  */
 #define WAITQ_CREATING 1
-void waitq_note(struct waitq *q, pid_t tid, const char *key, int note, double now);
-int waitq_recall(const struct waitq *q, pid_t tid, const char *key, double arrived);
+#define WAITQ_FAILED_SECONDS 60.0
+void waitq_note(struct waitq *q, pid_t tid, uint64_t start, const char *key, int note,
+		double now);
+int waitq_recall(const struct waitq *q, pid_t tid, uint64_t start, const char *key,
+		 double arrived);
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key);
-void waitq_carry(struct waitq *q, pid_t tid, const char *key, double arrived, double now);
-/* Whether tid has a note about any key (cheaper than a key to ask with). */
-bool waitq_noted(const struct waitq *q, pid_t tid);
 
 #endif

@@ -19,6 +19,7 @@ refused "an URL that is not http" "*bad etcd URL 'ftp://x:1'*" --etcd=ftp://x:1 
 refused "an URL without a host" "*bad etcd URL 'http://:2379'*" --etcd=http://:2379 "$MNT"
 refused "an URL without a port" "*bad etcd URL 'http://127.0.0.1'*" --etcd=http://127.0.0.1 "$MNT"
 refused "a port past 65535" "*bad etcd URL 'http://h:99999'*" --etcd=http://h:99999 "$MNT"
+refused "an empty URL" "*bad etcd URLs 'http://h:1,,': an empty URL*" --etcd=http://h:1,, "$MNT"
 refused "a timeout with an exponent" "*bad etcd timeout '1e1'*" --etcd="$ETCD_URLS" --etcd-timeout=1e1 "$MNT"
 refused "a comma between URLs inside -o" "*'$(cluster_url 2)' in -o looks like another etcd URL*'+'*" \
 	-o "etcd=$(cluster_url 1),$(cluster_url 2)" "$MNT"

@@ -74,6 +74,7 @@ static struct request *waiting(struct waitq *q, const char *key, pid_t tid, doub
 
 	req->key = strdup(key);
 	req->deadline = deadline;
+	req->who.start_time = 1000 + (uint64_t)tid; /* the thread's start time */
 	assert_int_equal(waitq_enqueue(q, req), 0);
 	assert_false(waitq_registered(q, req));
 	return req;
@@ -210,10 +211,15 @@ static void test_deadlines_answer_etimedout_and_note_the_failure(void **state)
 	assert_reply(0, 1, -ETIMEDOUT);
 	assert_true(q->next_deadline == 8.0);
 	assert_int_equal(waitq_head(q, "k")->tid, 2);
-	/* The failure is remembered for a second (touch's fallback utimens fails too). */
-	assert_int_equal(waitq_recall(q, 1, "k", 5.5), -ETIMEDOUT);
-	assert_int_equal(waitq_recall(q, 1, "k", 6.0), 0);
-	assert_int_equal(waitq_recall(q, 2, "k", 5.5), 0);
+	/*
+	 * The failure is remembered for that thread (touch's fallback utimens
+	 * fails too), even when its request comes long after, behind others.
+	 */
+	assert_int_equal(waitq_recall(q, 1, 1001, "k", 5.5), -ETIMEDOUT);
+	assert_int_equal(waitq_recall(q, 1, 1001, "k", 5.0 + WAITQ_FAILED_SECONDS - 1), -ETIMEDOUT);
+	assert_int_equal(waitq_recall(q, 1, 1001, "k", 5.0 + WAITQ_FAILED_SECONDS), 0);
+	assert_int_equal(waitq_recall(q, 1, 4242, "k", 5.5), 0); /* another thread, that tid again */
+	assert_int_equal(waitq_recall(q, 2, 1002, "k", 5.5), 0);
 }
 
 static int reruns;
@@ -280,37 +286,20 @@ static void test_notes_are_per_thread_and_key(void **state)
 {
 	struct waitq *q = *state;
 
-	waitq_note(q, 5, "k", WAITQ_CREATING, 1.0);
-	assert_int_equal(waitq_recall(q, 5, "k", 1.2), WAITQ_CREATING);
-	assert_int_equal(waitq_recall(q, 5, "other", 1.2), 0);
-	assert_int_equal(waitq_recall(q, 6, "k", 1.2), 0);
-	waitq_note(q, 5, "k", -ETIMEDOUT, 1.5); /* replaces the earlier note */
-	assert_int_equal(waitq_recall(q, 5, "k", 1.6), -ETIMEDOUT);
+	waitq_note(q, 5, 0, "k", WAITQ_CREATING, 1.0);
+	assert_int_equal(waitq_recall(q, 5, 0, "k", 1.2), WAITQ_CREATING);
+	assert_int_equal(waitq_recall(q, 5, 0, "k", 2.0), 0); /* a second at most */
+	assert_int_equal(waitq_recall(q, 5, 0, "other", 1.2), 0);
+	assert_int_equal(waitq_recall(q, 6, 0, "k", 1.2), 0);
+	waitq_note(q, 5, 77, "k", -EIO, 1.5); /* replaces the earlier note */
+	assert_int_equal(waitq_recall(q, 5, 77, "k", 30.0), -EIO);
 	waitq_unnote(q, 5, "k");
-	assert_int_equal(waitq_recall(q, 5, "k", 1.6), 0);
-	waitq_note(q, 0, "k", WAITQ_CREATING, 1.0); /* an unknown thread: nothing kept */
-	assert_int_equal(waitq_recall(q, 0, "k", 1.0), 0);
-}
-
-static void test_a_note_is_carried_by_a_request_that_came_in_time(void **state)
-{
-	struct waitq *q = *state;
-
-	waitq_note(q, 5, "k", -ETIMEDOUT, 1.0);
-	assert_true(waitq_noted(q, 5));
-	assert_false(waitq_noted(q, 6));
-	/* A LOOKUP that arrived at 1.1 and was answered at 4.0 (the daemon was busy). */
-	waitq_carry(q, 5, "k", 1.1, 4.0);
-	assert_int_equal(waitq_recall(q, 5, "k", 4.5), -ETIMEDOUT);
-	assert_int_equal(waitq_recall(q, 5, "k", 5.0), 0);
-	/* One that arrived too late carries nothing, and another key is not touched. */
-	waitq_carry(q, 5, "k", 5.5, 9.0);
-	assert_int_equal(waitq_recall(q, 5, "k", 9.1), 0);
-	waitq_note(q, 5, "k", -ETIMEDOUT, 10.0);
-	waitq_carry(q, 5, "other", 10.1, 20.0);
-	assert_int_equal(waitq_recall(q, 5, "k", 20.0), 0);
-	waitq_unnote(q, 5, "k");
-	assert_false(waitq_noted(q, 5));
+	assert_int_equal(waitq_recall(q, 5, 77, "k", 1.6), 0);
+	waitq_note(q, 5, 0, "k", -ETIMEDOUT, 1.0); /* a thread not known by its start: a second */
+	assert_int_equal(waitq_recall(q, 5, 0, "k", 1.5), -ETIMEDOUT);
+	assert_int_equal(waitq_recall(q, 5, 0, "k", 2.0), 0);
+	waitq_note(q, 0, 0, "k", WAITQ_CREATING, 1.0); /* an unknown thread: nothing kept */
+	assert_int_equal(waitq_recall(q, 0, 0, "k", 1.0), 0);
 }
 
 /* What the waitq told about places in line: ticket and what. */
@@ -394,8 +383,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_notes_are_per_thread_and_key, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_a_note_is_carried_by_a_request_that_came_in_time,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_places_in_line_follow_their_requests,
 						setup, teardown),
 	};
