@@ -124,6 +124,13 @@ static void log_reach(bool answering, const struct etcd_config *cfg)
 			   urls, cfg->timeout_ms / 1000.0);
 }
 
+/* A URL that answered, not as etcd does. */
+static void refuse_not_etcd(const char *url, long status)
+{
+	fprintf(stderr, "lockfs: etcd at '%s': not an etcd client URL (HTTP %ld%s)\n", url, status,
+		status == 404 ? "; a peer port?" : "");
+}
+
 /*
  * Each URL asked once on its own: one that answers, not as etcd does, is
  * refused (a peer port among client URLs would answer every request sent
@@ -138,8 +145,7 @@ static int check_each_url(const struct etcd_options *opts)
 
 		if (etcd_probe(url, opts->cluster.timeout_ms, &status) != -EPROTO)
 			continue;
-		fprintf(stderr, "lockfs: etcd at '%s': not an etcd client URL (HTTP %ld%s)\n", url,
-			status, status == 404 ? "; a peer port?" : "");
+		refuse_not_etcd(url, status);
 		return -1;
 	}
 	return 0;
@@ -165,8 +171,7 @@ int etcd_cli_check(const struct etcd_cli *cli, const struct etcd_options *opts)
 	else if (rc == -EINVAL)
 		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, why);
 	else if (rc == -ENOENT)
-		fprintf(stderr, "lockfs: etcd at '%s': not an etcd client URL (HTTP 404; a peer port?)\n",
-			cli->urls);
+		refuse_not_etcd(cli->urls, 404);
 	else
 		fprintf(stderr, "lockfs: etcd at '%s': %s\n", cli->urls, strerror(-rc));
 	return -1;

@@ -477,11 +477,12 @@ int waitq_recall(const struct waitq *q, pid_t tid, uint64_t start, const char *k
 {
 	int i = tid > 0 ? find_note(q, tid, key_hash(key)) : -1;
 	const struct thread_note *n = i >= 0 ? &q->notes[i] : NULL;
-	bool known = n && n->note < 0 && n->start && n->start == start;
 
-	if (!n || (n->note < 0 && n->start && start && n->start != start))
-		return 0; /* none, or another thread that got the tid again */
-	return arrived - n->when < (known ? WAITQ_FAILED_SECONDS : 1.0) ? n->note : 0;
+	if (!n)
+		return 0;
+	if (n->note < 0 && n->start && start) /* a failure of a thread told by its start */
+		return n->start == start && arrived - n->when < WAITQ_FAILED_SECONDS ? n->note : 0;
+	return arrived - n->when < 1.0 ? n->note : 0;
 }
 
 void waitq_unnote(struct waitq *q, pid_t tid, const char *key)
